@@ -1,0 +1,2 @@
+export { parseStackEnv, readStackEnv, runStack, stackScript, type StackEnv } from './stack-env.js';
+export { uniqueName } from './unique-name.js';

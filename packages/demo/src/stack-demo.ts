@@ -31,7 +31,8 @@ const readingSchema = {
 /** `ts` is epoch milliseconds (UTC), as in every gridstream record. */
 type Reading = { entity: string; ts: number; kw: number };
 
-const kafka = new Kafka({ clientId: 'gridstream-demo', brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.WARN });
+// kafkajs logs its own retries (a coordinator still loading, say) at ERROR; a real failure still throws.
+const kafka = new Kafka({ clientId: 'gridstream-demo', brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
 const registry = new SchemaRegistry({ host: env.SCHEMA_REGISTRY_URL });
 
 const admin = kafka.admin();

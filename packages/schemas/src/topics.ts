@@ -1,0 +1,45 @@
+/** The stages of the pipeline; each names its consumer group and changelog. */
+export type Stage = 'ingest' | 'validate' | 'clean' | 'feature' | 'window' | 'sink';
+
+/** A topic prefix becomes part of topic names: Kafka allows letters, digits, '.', '_' and '-'. */
+const validPrefix = /^[A-Za-z0-9._-]{1,200}$/;
+
+/**
+ * Every topic, subject and consumer-group name, derived from the topic prefix.
+ * `topicNames('gridstream').valid` is `gridstream.valid`.
+ */
+export function topicNames(prefix: string) {
+  if (!validPrefix.test(prefix)) {
+    throw new Error(`topic prefix "${prefix}": use 1-200 letters, digits, '.', '_' or '-', e.g. gridstream`);
+  }
+  return {
+    prefix,
+    /** JSON from external producers such as meters, parsed by ingest. */
+    ingestJson: `${prefix}.ingest.json`,
+    raw: `${prefix}.raw`,
+    valid: `${prefix}.valid`,
+    clean: `${prefix}.clean`,
+    gaps: `${prefix}.gaps`,
+    features: `${prefix}.features`,
+    quality: `${prefix}.quality`,
+    sequences: `${prefix}.sequences`,
+    dlq: `${prefix}.dlq`,
+    /** Compacted topic holding a stage's per-partition state. */
+    changelog: (stage: Stage) => `${prefix}.${stage}.changelog`,
+    /** Registry subject of a topic's values (TopicNameStrategy). */
+    subject: (topic: string) => `${topic}-value`,
+    group: (stage: Stage) => `${prefix}.${stage}`,
+  };
+}
+export type TopicNames = ReturnType<typeof topicNames>;
+
+/** The value schema (a file in avro/) of each Avro topic; the DLQ and JSON input carry raw bytes. */
+export const valueSchemaOf = {
+  raw: 'Measurement',
+  valid: 'Measurement',
+  clean: 'CleanMeasurement',
+  gaps: 'Gap',
+  features: 'FeatureVector',
+  quality: 'QualityReport',
+  sequences: 'Sequence',
+} as const satisfies Partial<Record<keyof TopicNames, string>>;

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { goldenSchemaId, samples } from '../fixtures/samples.js';
+import { goldenBytes as golden } from './golden.js';
 import { loadSchemas } from './schema-files.js';
 import { decodeConfluent, encodeConfluent } from './wire-format.js';
 
 const schemas = loadSchemas();
-const golden = (name: string) => readFileSync(new URL(`../fixtures/${name}.bin`, import.meta.url));
 
 describe('golden Confluent wire bytes', () => {
   it('cover every schema', () => {

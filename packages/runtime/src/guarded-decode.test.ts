@@ -1,0 +1,116 @@
+import avro from 'avsc';
+import { describe, expect, it } from 'vitest';
+import { goldenBytes, loadSchemas, samples } from '@gridstream/schemas';
+import { guardedDecoder, type DecodeLimits } from './guarded-decode.js';
+
+const schemas = loadSchemas();
+const typeOf = (name: string) => avro.Type.forSchema(schemas.get(name) as avro.Schema);
+const bodyOf = (name: string) => goldenBytes(name).subarray(5);
+const measurement = guardedDecoder(typeOf('Measurement'));
+
+/** Zigzag varint, as Avro writes int and long. */
+function varint(value: number): number[] {
+  let unsigned = value >= 0 ? value * 2 : -value * 2 - 1;
+  const bytes: number[] = [];
+  while (unsigned >= 128) {
+    bytes.push((unsigned % 128) | 0x80);
+    unsigned = Math.floor(unsigned / 128);
+  }
+  return [...bytes, unsigned];
+}
+const str = (s: string) => [...varint(Buffer.byteLength(s)), ...Buffer.from(s)];
+
+/** Measurement's first fields: source "m", entity "e", ts 0; `values` (a map) comes next. */
+const measurementHead = [...str('m'), ...str('e'), ...varint(0)];
+
+function undecodable(decode: (body: Buffer) => unknown, body: Buffer): string {
+  try {
+    decode(body);
+  } catch (error) {
+    expect((error as { code?: string }).code).toBe('undecodable');
+    return (error as Error).message;
+  }
+  throw new Error('decoded without complaint');
+}
+
+describe('guardedDecoder', () => {
+  it.each(Object.keys(samples))('decodes the golden %s body to its sample', (name) => {
+    expect(guardedDecoder(typeOf(name))(bodyOf(name))).toEqual(samples[name as keyof typeof samples]);
+  });
+
+  it('refuses a 10-byte record declaring 2^31 map entries before allocating anything', () => {
+    const poison = Buffer.from([...measurementHead, ...varint(2 ** 31)]);
+    expect(poison.length).toBe(10);
+    const rssBefore = process.memoryUsage().rss;
+    expect(undecodable(measurement, poison)).toBe(
+      'Measurement.values: declares 2147483648 items, over the limit of 1000000 per message',
+    );
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('refuses a count its items cannot fit in the bytes left, under the item limit too', () => {
+    const poison = Buffer.from([...measurementHead, ...varint(1000), ...str('k')]);
+    expect(undecodable(measurement, poison)).toBe(
+      'Measurement.values: declares 1000 items of at least 9 bytes, but 2 bytes are left',
+    );
+  });
+
+  it('counts items over the whole message against maxItems', () => {
+    // 2 outer items + 2 + 2 inner ones = 6 items in all.
+    const limits: DecodeLimits = { maxItems: 5, maxValueBytes: 1024 };
+    const type = avro.Type.forSchema({ type: 'array', items: { type: 'array', items: 'null' } });
+    const twoByTwo = Buffer.from([...varint(2), ...varint(2), 0, ...varint(2), 0, 0]);
+    expect(undecodable(guardedDecoder(type, limits), twoByTwo)).toBe('array[1]: declares 2 items, over the limit of 5 per message');
+    expect(guardedDecoder(type, { ...limits, maxItems: 6 })(twoByTwo)).toEqual([[null, null], [null, null]]);
+  });
+
+  it('refuses a string longer than the message or the limit, and invalid UTF-8', () => {
+    expect(undecodable(measurement, Buffer.from([...varint(50), 0x6d]))).toBe('Measurement.source: declares 50 bytes, but 1 are left');
+    const small = guardedDecoder(typeOf('Measurement'), { maxItems: 10, maxValueBytes: 4 });
+    expect(undecodable(small, Buffer.from(str('meter')))).toBe('Measurement.source: declares 5 bytes, over the limit of 4');
+    expect(undecodable(measurement, Buffer.from([...varint(2), 0xc3, 0x28]))).toBe(
+      'Measurement.source: invalid UTF-8 in a string at byte 0',
+    );
+  });
+
+  it('refuses truncation, leftover bytes, a bad union branch and an oversized varint', () => {
+    const body = bodyOf('Measurement');
+    expect(undecodable(measurement, body.subarray(0, body.length - 3))).toBe(
+      'Measurement.batch.checksum: declares 4 bytes, but 1 are left',
+    );
+    expect(undecodable(measurement, Buffer.concat([body, Buffer.from([0])]))).toBe(
+      '1 bytes left over after the record (' + (body.length + 1) + ' bytes)',
+    );
+    const badBranch = Buffer.concat([body.subarray(0, body.indexOf(Buffer.from('b-1')) - 2), Buffer.from(varint(5))]);
+    expect(undecodable(measurement, badBranch)).toBe('Measurement.batch: union branch 5 of 2');
+    expect(undecodable(measurement, Buffer.from([...str('m'), ...str('e'), ...Array(10).fill(0xff)]))).toMatch(
+      /^Measurement\.ts: varint longer than 10 bytes/,
+    );
+  });
+
+  it('either decodes or refuses as undecodable every mutation of the golden bodies (seeded)', () => {
+    let seed = 0x5eed;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed / 2 ** 31);
+    const outcomes = { decoded: 0, undecodable: 0 };
+    for (const name of Object.keys(samples)) {
+      const decode = guardedDecoder(typeOf(name));
+      const golden = bodyOf(name);
+      for (let i = 0; i < 500; i++) {
+        const body = Buffer.from(golden);
+        for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) {
+          body[Math.floor(random() * body.length)] = Math.floor(random() * 256);
+        }
+        const cut = random() < 0.2 ? body.subarray(0, Math.floor(random() * body.length)) : body;
+        try {
+          decode(cut);
+          outcomes.decoded++;
+        } catch (error) {
+          expect((error as { code?: string }).code).toBe('undecodable');
+          outcomes.undecodable++;
+        }
+      }
+    }
+    expect(outcomes.decoded + outcomes.undecodable).toBe(3000);
+    expect(outcomes.undecodable).toBeGreaterThan(300);
+  });
+});

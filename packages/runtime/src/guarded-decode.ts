@@ -1,0 +1,183 @@
+import avro from 'avsc';
+import { UndecodableError } from './errors.js';
+
+/** Limits a message must stay within before anything is allocated for it. */
+export interface DecodeLimits {
+  /** Array items plus map entries over the whole message. */
+  maxItems: number;
+  /** Bytes of one string or bytes value. */
+  maxValueBytes: number;
+}
+
+export const defaultDecodeLimits: DecodeLimits = { maxItems: 1_000_000, maxValueBytes: 8 * 1024 * 1024 };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Returns a decoder for Avro bodies of `type` that first walks the bytes and checks every
+ * declared length: a string or bytes length against the bytes left and `maxValueBytes`, an
+ * array or map count against the bytes its items need at least and `maxItems`. Avro puts those
+ * lengths in the data, so without this a 10-byte record declaring 2^31 items makes the decoder
+ * loop and allocate until the process dies. Anything that fails is an UndecodableError.
+ */
+export function guardedDecoder(type: avro.Type, limits: DecodeLimits = defaultDecodeLimits): (body: Buffer) => unknown {
+  return (body) => {
+    const cursor = { body, pos: 0, itemsLeft: limits.maxItems, limits };
+    walk(type, cursor, type.name?.split('.').pop() ?? type.typeName);
+    if (cursor.pos !== body.length) {
+      throw new UndecodableError(`${body.length - cursor.pos} bytes left over after the record (${body.length} bytes)`);
+    }
+    try {
+      return type.fromBuffer(body);
+    } catch (error) {
+      throw new UndecodableError(`avro decode failed: ${(error as Error).message}`, { cause: error });
+    }
+  };
+}
+
+interface Cursor {
+  body: Buffer;
+  pos: number;
+  itemsLeft: number;
+  limits: DecodeLimits;
+}
+
+function walk(type: avro.Type, c: Cursor, path: string): void {
+  switch (type.typeName) {
+    case 'null':
+      return;
+    case 'boolean':
+      return skip(c, 1, path);
+    case 'int':
+    case 'long':
+      readLong(c, path);
+      return;
+    case 'float':
+      return skip(c, 4, path);
+    case 'double':
+      return skip(c, 8, path);
+    case 'string': {
+      const start = c.pos;
+      const length = readLength(c, path);
+      try {
+        utf8.decode(c.body.subarray(c.pos, c.pos + length));
+      } catch {
+        throw new UndecodableError(`${path}: invalid UTF-8 in a string at byte ${start}`);
+      }
+      return skip(c, length, path);
+    }
+    case 'bytes':
+      return skip(c, readLength(c, path), path);
+    case 'fixed':
+      return skip(c, (type as avro.types.FixedType).size, path);
+    case 'enum': {
+      const symbols = (type as avro.types.EnumType).symbols;
+      const index = readLong(c, path);
+      if (index < 0 || index >= symbols.length) throw new UndecodableError(`${path}: enum index ${index} of ${symbols.length}`);
+      return;
+    }
+    case 'union:unwrapped':
+    case 'union:wrapped': {
+      const branches = (type as avro.types.UnwrappedUnionType).types;
+      const index = readLong(c, path);
+      const branch = branches[index];
+      if (!branch) throw new UndecodableError(`${path}: union branch ${index} of ${branches.length}`);
+      return walk(branch, c, path);
+    }
+    case 'array': {
+      const items = (type as avro.types.ArrayType).itemsType;
+      return walkBlocks(c, path, minBytes(items), (i) => walk(items, c, `${path}[${i}]`));
+    }
+    case 'map': {
+      const values = (type as avro.types.MapType).valuesType;
+      return walkBlocks(c, path, 1 + minBytes(values), (i) => {
+        walk(stringType, c, `${path}{key ${i}}`);
+        walk(values, c, `${path}{${i}}`);
+      });
+    }
+    case 'record':
+    case 'error':
+      for (const field of (type as avro.types.RecordType).fields) walk(field.type, c, `${path}.${field.name}`);
+      return;
+    default:
+      // A logical type wraps its underlying type.
+      if ('underlyingType' in type) return walk((type as avro.types.LogicalType).underlyingType, c, path);
+      throw new UndecodableError(`${path}: the guard does not know Avro type ${type.typeName}`);
+  }
+}
+
+const stringType = avro.Type.forSchema('string');
+
+/** Array and map data come in blocks: a count (negative: followed by the block's byte size), items, and 0 at the end. */
+function walkBlocks(c: Cursor, path: string, minItemBytes: number, walkItem: (index: number) => void): void {
+  let index = 0;
+  for (;;) {
+    let count = readLong(c, path);
+    if (count === 0) return;
+    if (count < 0) {
+      count = -count;
+      readLong(c, path); // the block's size in bytes, only a hint
+    }
+    const left = c.body.length - c.pos;
+    if (count > c.itemsLeft) {
+      throw new UndecodableError(`${path}: declares ${count} items, over the limit of ${c.limits.maxItems} per message`);
+    }
+    if (count * minItemBytes > left) {
+      throw new UndecodableError(`${path}: declares ${count} items of at least ${minItemBytes} bytes, but ${left} bytes are left`);
+    }
+    c.itemsLeft -= count;
+    for (let i = 0; i < count; i++) walkItem(index++);
+  }
+}
+
+/** The fewest bytes a value of this type can take, so a count can be checked before the items are read. */
+function minBytes(type: avro.Type): number {
+  switch (type.typeName) {
+    case 'null':
+      return 0;
+    case 'float':
+      return 4;
+    case 'double':
+      return 8;
+    case 'fixed':
+      return (type as avro.types.FixedType).size;
+    case 'record':
+    case 'error':
+      return (type as avro.types.RecordType).fields.reduce((sum, f) => sum + minBytes(f.type), 0);
+    default:
+      if ('underlyingType' in type) return minBytes((type as avro.types.LogicalType).underlyingType);
+      return 1; // boolean, varints, length-prefixed values, enums, unions, arrays and maps
+  }
+}
+
+function readLength(c: Cursor, path: string): number {
+  const length = readLong(c, path);
+  const left = c.body.length - c.pos;
+  if (length < 0) throw new UndecodableError(`${path}: negative length ${length}`);
+  if (length > c.limits.maxValueBytes) {
+    throw new UndecodableError(`${path}: declares ${length} bytes, over the limit of ${c.limits.maxValueBytes}`);
+  }
+  if (length > left) throw new UndecodableError(`${path}: declares ${length} bytes, but ${left} are left`);
+  return length;
+}
+
+function skip(c: Cursor, bytes: number, path: string): void {
+  if (c.pos + bytes > c.body.length) throw new UndecodableError(`${path}: truncated at byte ${c.pos}, needs ${bytes} more`);
+  c.pos += bytes;
+}
+
+/** A zigzag varint of at most 10 bytes; beyond 2^53 a JavaScript number would lie, so it is refused. */
+function readLong(c: Cursor, path: string): number {
+  let unsigned = 0;
+  let scale = 1;
+  for (let i = 0; ; i++) {
+    if (i === 10) throw new UndecodableError(`${path}: varint longer than 10 bytes at byte ${c.pos}`);
+    const byte = c.body[c.pos++];
+    if (byte === undefined) throw new UndecodableError(`${path}: truncated varint at byte ${c.pos - 1}`);
+    unsigned += (byte & 0x7f) * scale;
+    if ((byte & 0x80) === 0) break;
+    scale *= 128;
+  }
+  if (unsigned > Number.MAX_SAFE_INTEGER) throw new UndecodableError(`${path}: integer beyond 2^53 at byte ${c.pos}`);
+  return unsigned % 2 === 0 ? unsigned / 2 : -(unsigned + 1) / 2;
+}

@@ -1,0 +1,2 @@
+export { dlqReasons, GridstreamError, UndecodableError, type DlqReason } from './errors.js';
+export { defaultDecodeLimits, guardedDecoder, type DecodeLimits } from './guarded-decode.js';

@@ -15,3 +15,10 @@ export class UndecodableError extends GridstreamError {
   readonly code = 'undecodable' satisfies DlqReason;
   override readonly name = 'UndecodableError';
 }
+
+/** The schema registry did not answer; the partition pauses and the call is retried. */
+export class RegistryUnavailableError extends GridstreamError {
+  readonly code = 'registry_unavailable';
+  readonly retriable = true;
+  override readonly name = 'RegistryUnavailableError';
+}

@@ -19,8 +19,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * array or map count against the bytes its items need at least and `maxItems`. Avro puts those
  * lengths in the data, so without this a 10-byte record declaring 2^31 items makes the decoder
  * loop and allocate until the process dies. Anything that fails is an UndecodableError.
+ * With a `reader` type, the record is resolved from `type` (the writer's) into the reader's shape.
  */
-export function guardedDecoder(type: avro.Type, limits: DecodeLimits = defaultDecodeLimits): (body: Buffer) => unknown {
+export function guardedDecoder(
+  type: avro.Type,
+  limits: DecodeLimits = defaultDecodeLimits,
+  reader?: avro.Type,
+): (body: Buffer) => unknown {
+  // Data written with an older (or newer) version is read into the reader's shape: FULL_TRANSITIVE.
+  const resolver = reader && reader.createResolver(type);
   return (body) => {
     const cursor = { body, pos: 0, itemsLeft: limits.maxItems, limits };
     walk(type, cursor, type.name?.split('.').pop() ?? type.typeName);
@@ -28,7 +35,7 @@ export function guardedDecoder(type: avro.Type, limits: DecodeLimits = defaultDe
       throw new UndecodableError(`${body.length - cursor.pos} bytes left over after the record (${body.length} bytes)`);
     }
     try {
-      return type.fromBuffer(body);
+      return reader ? reader.fromBuffer(body, resolver) : type.fromBuffer(body);
     } catch (error) {
       throw new UndecodableError(`avro decode failed: ${(error as Error).message}`, { cause: error });
     }

@@ -1,3 +1,4 @@
-export { dlqReasons, GridstreamError, UndecodableError, type DlqReason } from './errors.js';
+export { dlqReasons, GridstreamError, RegistryUnavailableError, UndecodableError, type DlqReason } from './errors.js';
 export { ConfigError, parseConfig } from './config.js';
+export { RegistrySerde } from './registry-serde.js';
 export { defaultDecodeLimits, guardedDecoder, type DecodeLimits } from './guarded-decode.js';

@@ -29,6 +29,30 @@ describe('the repository', () => {
   });
 });
 
+describe('package boundaries', () => {
+  // Services and shared packages reach Kafka, Avro and the registry only through the runtime.
+  // Tests, fixtures and build scripts may use them directly to check the real parts.
+  const guarded = /from '(kafkajs|avsc|@kafkajs\/confluent-schema-registry)'/;
+  // TODO(#7): the demo moves onto the runtime when it runs the pipeline.
+  const exempt = ['packages/runtime/', 'packages/demo/'];
+
+  it('keep kafkajs, avsc and the registry client inside packages/runtime', () => {
+    const offenders = ['packages', 'services']
+      .flatMap((dir) => sourceFiles(dir))
+      .filter((path) => !exempt.some((prefix) => path.startsWith(prefix)))
+      .filter((path) => guarded.test(read(path)));
+    expect(offenders).toEqual([]);
+  });
+});
+
+/** Production TypeScript under dir: src/ folders, without tests. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .map((path) => `${dir}/${path}`)
+    .filter((path) => path.includes('/src/') && path.endsWith('.ts') && !path.endsWith('.test.ts'))
+    .filter((path) => !path.includes('node_modules'));
+}
+
 function packagesIn(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(root, dir, entry.name, 'package.json')))

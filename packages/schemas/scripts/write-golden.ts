@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { goldenSchemaId, samples } from '../fixtures/samples.js';
 import { loadSchemas } from '../src/schema-files.js';
-import { encodeConfluent } from '../src/wire-format.js';
+import { encodeConfluent } from '../fixtures/wire-format.js';
 
 const schemas = loadSchemas();
 for (const [name, record] of Object.entries(samples)) {

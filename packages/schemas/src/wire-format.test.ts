@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { goldenSchemaId, samples } from '../fixtures/samples.js';
 import { goldenBytes as golden } from './golden.js';
 import { loadSchemas } from './schema-files.js';
-import { decodeConfluent, encodeConfluent } from './wire-format.js';
+import { decodeConfluent, encodeConfluent } from '../fixtures/wire-format.js';
 
 const schemas = loadSchemas();
 

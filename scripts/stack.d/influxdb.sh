@@ -54,17 +54,13 @@ influxdb_install() {
   if [ -x "$dest/influxd" ]; then
     return 0
   fi
-  local tool missing=()
-  for tool in go cargo gcc pkg-config curl; do
-    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    say "influxdb: missing build tools: ${missing[*]} (pkg-config, gcc, curl: apt-get install pkg-config gcc curl; go: install Go 1.24 or newer; cargo: install Rust with rustup)"
-    return 1
-  fi
+  need go "install Go 1.24 or newer"
+  need cargo "install Rust with rustup"
+  need gcc "apt-get install gcc"
+  need pkg-config "apt-get install pkg-config"
 
   local build="$GS_CACHE/build/influxdb-$GS_INFLUX_VERSION"
-  say "influxdb: building InfluxDB $GS_INFLUX_VERSION from source in $build (cold build: about 5-10 min on 2 idle cores)"
+  say "influxdb: building InfluxDB $GS_INFLUX_VERSION from source in $build (cold build: about 4 min on 2 cores)"
   rm -rf "$build"
   mkdir -p "$build/bin" "$GS_CACHE/go/mod" "$GS_CACHE/go/build" "$GS_CACHE/cargo"
   cp "$GS_SCRIPTS/stack.d/influxdb/go.mod" "$GS_SCRIPTS/stack.d/influxdb/go.sum" \

@@ -29,4 +29,21 @@ describe('deadLetterHeaders', () => {
       'gridstream.attempts': '1',
     });
   });
+
+  it('names the field when the transform knows it', () => {
+    const headers = deadLetterHeaders({
+      topic: 'gridstream.raw',
+      partition: 0,
+      offset: '7',
+      stage: 'validate',
+      reason: 'out_of_range',
+      errorClass: 'ContractViolation',
+      message: 'load -3 kW is below 0 kW',
+      firstFailureMs: 1,
+      lastFailureMs: 1,
+      attempts: 1,
+      fieldPath: 'values.load',
+    });
+    expect(headers['gridstream.field.path']).toBe('values.load');
+  });
 });

@@ -13,6 +13,8 @@ export interface DeadLetterContext {
   firstFailureMs: number;
   lastFailureMs: number;
   attempts: number;
+  /** Where in the record the problem is, e.g. `values.load`, when known. */
+  fieldPath?: string;
 }
 
 /**
@@ -31,5 +33,6 @@ export function deadLetterHeaders(context: DeadLetterContext): Record<string, st
     'gridstream.failure.first.ms': String(context.firstFailureMs),
     'gridstream.failure.last.ms': String(context.lastFailureMs),
     'gridstream.attempts': String(context.attempts),
+    ...(context.fieldPath === undefined ? {} : { 'gridstream.field.path': context.fieldPath }),
   };
 }

@@ -2,7 +2,19 @@
  * Why a record went to the dead-letter topic. A code is also the `gridstream.reason` DLQ header,
  * so never rename or reuse one; docs/dlq-reasons.md lists them all.
  */
-export const dlqReasons = ['undecodable'] as const;
+export const dlqReasons = [
+  'undecodable',
+  'malformed',
+  'missing_field',
+  'wrong_type',
+  'not_finite',
+  'out_of_range',
+  'future_ts',
+  'unknown_source',
+  'unknown_unit',
+  'unknown_time_zone',
+  'unprocessable',
+] as const;
 export type DlqReason = (typeof dlqReasons)[number];
 
 /** Base of the errors a stage classifies by `code` (never by `instanceof`). */

@@ -1,3 +1,5 @@
+import type { CleanMeasurement, FeatureVector, Gap, Measurement, QualityReport, Sequence } from './generated/types.js';
+
 /** The stages of the pipeline; each names its consumer group and changelog. */
 export type Stage = 'ingest' | 'validate' | 'clean' | 'feature' | 'window' | 'sink';
 
@@ -43,3 +45,16 @@ export const valueSchemaOf = {
   quality: 'QualityReport',
   sequences: 'Sequence',
 } as const satisfies Partial<Record<keyof TopicNames, string>>;
+export type AvroTopic = keyof typeof valueSchemaOf;
+
+/** The decoded value of each topic a stage can read: Avro topics as their record, the JSON input as bytes. */
+export interface TopicValues {
+  ingestJson: Uint8Array;
+  raw: Measurement;
+  valid: Measurement;
+  clean: CleanMeasurement;
+  gaps: Gap;
+  features: FeatureVector;
+  quality: QualityReport;
+  sequences: Sequence;
+}

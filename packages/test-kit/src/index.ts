@@ -1,2 +1,3 @@
 export { parseStackEnv, readStackEnv, runStack, stackScript, type StackEnv } from './stack-env.js';
 export { uniqueName } from './unique-name.js';
+export { waitUntil } from './wait-until.js';

@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** A stage's Prometheus metrics, in a registry of its own so several stages can share a process in tests. */
+export function stageMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    recordsIn: new Counter({ name: 'gridstream_records_in_total', help: 'Records read from the input topic', labelNames: ['stage'], registers }),
+    recordsOut: new Counter({ name: 'gridstream_records_out_total', help: 'Records written to an output topic', labelNames: ['stage', 'topic'], registers }),
+    deadLettered: new Counter({ name: 'gridstream_dlq_records_total', help: 'Records sent to the DLQ', labelNames: ['stage', 'reason'], registers }),
+    recordLatency: new Histogram({
+      name: 'gridstream_record_latency_seconds',
+      help: 'From a record reaching the input topic to its results being committed',
+      labelNames: ['stage'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'gridstream_batch_size_records',
+      help: 'Records per processed batch (one transaction)',
+      labelNames: ['stage'],
+      buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000],
+      registers,
+    }),
+    offsetLag: new Gauge({ name: 'gridstream_consumer_lag_records', help: 'Records behind the end of the input partition', labelNames: ['stage', 'partition'], registers }),
+    eventTimeLag: new Gauge({
+      name: 'gridstream_event_time_lag_seconds',
+      help: 'Wall clock minus the newest event time processed, per input partition',
+      labelNames: ['stage', 'partition'],
+      registers,
+    }),
+    restoreDuration: new Histogram({
+      name: 'gridstream_state_restore_seconds',
+      help: 'Time to restore a partition state from its changelog',
+      labelNames: ['stage'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    restoredEntities: new Counter({ name: 'gridstream_state_restored_entities_total', help: 'Entity states read back from the changelog', labelNames: ['stage'], registers }),
+    retries: new Counter({ name: 'gridstream_retries_total', help: 'Batches retried after a transient fault, by error code', labelNames: ['stage', 'code'], registers }),
+    transactions: new Counter({
+      name: 'gridstream_transactions_total',
+      help: 'Transactions by outcome: committed, aborted, or uncertain (commit failed; the producer is recreated)',
+      labelNames: ['stage', 'outcome'],
+      registers,
+    }),
+    assignedPartitions: new Gauge({ name: 'gridstream_assigned_partitions', help: 'Input partitions assigned to this instance', labelNames: ['stage'], registers }),
+  };
+}
+export type StageMetrics = ReturnType<typeof stageMetrics>;

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { AssignerProtocol, type Admin, type Kafka, type KafkaMessage, type PartitionAssigner } from 'kafkajs';
+
+/**
+ * Reads partitions of a topic, committed records only, from their start to the end they have
+ * now, then stops. kafkajs has no manual assignment, so the reader is a consumer in a
+ * throwaway group whose assigner hands it exactly these partitions.
+ */
+export async function readToEnd(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  partitions: number[] | 'all',
+  onMessage: (message: KafkaMessage, partition: number) => void,
+): Promise<void> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const wanted = offsets.filter((o) => (partitions === 'all' || partitions.includes(o.partition)) && BigInt(o.high) > BigInt(o.low));
+  if (wanted.length === 0) return;
+  const pending = new Map(wanted.map((o) => [o.partition, BigInt(o.high)]));
+
+  const groupId = `${topic}.read.${randomUUID()}`;
+  const consumer = kafka.consumer({
+    groupId,
+    partitionAssigners: [assignerOf(topic, [...pending.keys()])],
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      // Fired for every fetched batch, also one holding only transaction markers, which eachBatch never sees.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const endOffset = pending.get(payload.partition);
+        if (endOffset !== undefined && BigInt(payload.lastOffset) + 1n >= endOffset) pending.delete(payload.partition);
+        if (pending.size === 0) resolve();
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const message of batch.messages) onMessage(message, batch.partition);
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => undefined); // it never committed; a leftover empty group expires anyway
+  }
+}
+
+function assignerOf(topic: string, partitions: number[]): PartitionAssigner {
+  const name = 'GridstreamReadToEnd';
+  return () => ({
+    name,
+    version: 0,
+    async assign({ members }) {
+      return members.map(({ memberId }, index) => ({
+        memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 0,
+          assignment: index === 0 ? { [topic]: partitions } : {},
+          userData: Buffer.alloc(0),
+        }),
+      }));
+    },
+    protocol({ topics }) {
+      return { name, metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) };
+    },
+  });
+}

@@ -1,0 +1,471 @@
+import avro from 'avsc';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel as kafkaLogLevel, Partitioners, type Admin, type Batch, type Consumer, type Message, type Producer } from 'kafkajs';
+import { pino, type Logger } from 'pino';
+import type { z } from 'zod';
+import { loadSchemas, topicNames, valueSchemaOf, type AvroSchema, type AvroTopic, type Stage, type TopicNames, type TopicValues } from '@gridstream/schemas';
+import { backoffMs } from './backoff.js';
+import { inputOffsetHeader, restorePartition } from './changelog.js';
+import { parseConfig } from './config.js';
+import { deadLetterHeaders } from './dead-letter.js';
+import { UndecodableError, type DlqReason } from './errors.js';
+import { stageMetrics, type StageMetrics } from './metrics.js';
+import { startOpsServer } from './ops-server.js';
+import { RegistrySerde } from './registry-serde.js';
+import { runtimeConfigSchema, type RuntimeConfig } from './runtime-config.js';
+import { ensureTopics } from './topics-admin.js';
+import type { Output, StageContext, Transform } from './transform.js';
+
+/** How a stateful stage keeps one entity's state in its changelog. */
+export interface StateCodec<State> {
+  initial(): State;
+  encode(state: State): Buffer;
+  decode(bytes: Buffer): State;
+}
+
+export interface StageDefinition<In extends keyof TopicValues, Out extends AvroTopic, Config, State> {
+  stage: Stage;
+  input: In;
+  output: Out;
+  /** The stage's own settings, parsed from the same environment as the runtime's. */
+  config: z.ZodType<Config>;
+  transform: Transform<TopicValues[In], State, Config, TopicValues[Out]>;
+  /** Per-entity state, restored from the stage's changelog; stateless stages leave it out. */
+  state?: StateCodec<State>;
+  /** Defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Stop on SIGTERM/SIGINT and exit on a fatal consumer crash; off in tests, which call stop(). */
+  handleSignals?: boolean;
+}
+
+export interface RunningStage {
+  opsPort: number;
+  metrics: StageMetrics;
+  /** Finishes the batch in flight, leaves the group and closes every connection. */
+  stop(): Promise<void>;
+}
+
+/** One input partition's producer, state and retry bookkeeping. */
+interface PartitionTask {
+  partition: number;
+  log: Logger;
+  producer: Producer | null;
+  /** Entity states; valid only while `committedOffset` matches the group's committed offset. */
+  states: Map<string, unknown>;
+  /** The input offset this instance committed last; null when its in-memory state cannot be trusted. */
+  committedOffset: string | null;
+  prepared: boolean;
+  failedAttempts: number;
+  firstFailureMs: number | null;
+}
+
+/**
+ * Runs a stage: consumes its input exactly once, applies the transform per record, and commits
+ * outputs, dead letters, changelog and input offsets in one Kafka transaction per batch.
+ */
+export async function runStage<In extends keyof TopicValues, Out extends AvroTopic, Config, State = undefined>(
+  definition: StageDefinition<In, Out, Config, State>,
+): Promise<RunningStage> {
+  const env = definition.env ?? process.env;
+  const runtime = parseConfig(runtimeConfigSchema(definition.stage), env);
+  const config = parseConfig(definition.config, env) as Config;
+  const stage = new StageRunner(definition, runtime, config);
+  try {
+    await stage.start();
+  } catch (error) {
+    await stage.stop();
+    throw error;
+  }
+  if (definition.handleSignals) {
+    const onSignal = (signal: string) => {
+      stage.log.info({ signal }, 'stopping');
+      stage.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          stage.log.error({ err: error }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { opsPort: stage.opsPort, metrics: stage.metrics, stop: () => stage.stop() };
+}
+
+class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, State> {
+  readonly log: Logger;
+  readonly metrics = stageMetrics();
+  opsPort = 0;
+  private readonly topics: TopicNames;
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly consumer: Consumer;
+  private readonly serde: RegistrySerde;
+  private readonly inputTopic: string;
+  private readonly outputTopic: string;
+  private readonly changelogTopic: string;
+  private readonly inputReader: avro.Type | null;
+  private readonly outputSchemaJson: AvroSchema;
+  private outputSchemaId = 0;
+  private readonly tasks = new Map<number, PartitionTask>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private opsServer: Awaited<ReturnType<typeof startOpsServer>>['server'] | null = null;
+  private assigned = 0;
+  private live = true;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly definition: StageDefinition<In, Out, Config, State>,
+    private readonly runtime: RuntimeConfig,
+    private readonly config: Config,
+  ) {
+    this.log = pino({ level: runtime.logLevel, base: { stage: definition.stage } });
+    this.topics = topicNames(runtime.topicPrefix);
+    this.inputTopic = this.topics[definition.input];
+    this.outputTopic = this.topics[definition.output];
+    this.changelogTopic = this.topics.changelog(definition.stage);
+    this.kafka = new Kafka({
+      clientId: `gridstream-${definition.stage}`,
+      brokers: [...runtime.brokers],
+      logCreator: kafkaLogger(this.log),
+      retry: { initialRetryTime: 300, retries: 8 },
+    });
+    this.admin = this.kafka.admin();
+    this.consumer = this.kafka.consumer({
+      groupId: this.topics.group(definition.stage),
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+    this.serde = new RegistrySerde(new SchemaRegistry({ host: runtime.registryUrl }));
+    const schemas = loadSchemas();
+    const schemaOf = (topic: AvroTopic) => schemas.get(valueSchemaOf[topic])!;
+    this.inputReader = definition.input === 'ingestJson' ? null : avro.Type.forSchema(schemaOf(definition.input as AvroTopic) as avro.Schema);
+    this.outputSchemaJson = schemaOf(definition.output);
+  }
+
+  async start(): Promise<void> {
+    const ops = await startOpsServer(this.runtime.opsPort, this.metrics.registry, {
+      live: () => this.live,
+      ready: () => this.live && this.assigned > 0,
+    }, this.runtime.opsHost);
+    this.opsServer = ops.server;
+    this.opsPort = ops.port;
+
+    await this.admin.connect();
+    const partitions = await ensureTopics(this.admin, [
+      { topic: this.inputTopic, partitions: this.runtime.partitions },
+      { topic: this.outputTopic, partitions: this.runtime.partitions },
+      { topic: this.topics.dlq, partitions: this.runtime.partitions },
+    ]);
+    if (this.definition.state) {
+      // One changelog partition per input partition, so a partition's state moves with it.
+      await ensureTopics(this.admin, [{ topic: this.changelogTopic, partitions: partitions.get(this.inputTopic)!, compacted: true }]);
+    }
+    this.outputSchemaId = await this.serde.register(this.topics.subject(this.outputTopic), this.outputSchemaJson);
+
+    const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, ({ payload }) => this.onAssigned(payload.memberAssignment[this.inputTopic] ?? []));
+    this.consumer.on(STOP, () => (this.assigned = 0));
+    this.consumer.on(CRASH, ({ payload }) => {
+      this.assigned = 0;
+      if (payload.restart) return;
+      this.live = false;
+      this.log.fatal({ err: payload.error }, 'consumer crashed and will not restart');
+      if (this.definition.handleSignals) void this.stop().finally(() => process.exit(1));
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.inputTopic], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.runtime.concurrentPartitions,
+      eachBatch: (payload) => this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat, payload.pause),
+    });
+    this.log.info({ input: this.inputTopic, output: this.outputTopic }, 'started');
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const timer of this.timers) clearTimeout(timer);
+      await this.consumer.disconnect().catch((error: unknown) => this.log.warn({ err: error }, 'consumer disconnect failed'));
+      await Promise.all([...this.tasks.values()].map((task) => this.dropProducer(task)));
+      await this.admin.disconnect().catch(() => undefined);
+      await new Promise<void>((resolve) => (this.opsServer ? this.opsServer.close(() => resolve()) : resolve()));
+      this.log.info('stopped');
+    })();
+    return this.stopping;
+  }
+
+  /** Each rebalance may have moved a partition elsewhere and back: every task re-checks its offset before the next batch. */
+  private onAssigned(partitions: number[]): void {
+    this.assigned = partitions.length;
+    this.metrics.assignedPartitions.set({ stage: this.definition.stage }, partitions.length);
+    const kept = new Set(partitions);
+    for (const task of this.tasks.values()) {
+      task.prepared = false;
+      if (!kept.has(task.partition)) {
+        task.states.clear();
+        task.committedOffset = null;
+        void this.dropProducer(task);
+      }
+    }
+    this.log.info({ topic: this.inputTopic, partitions }, 'assigned');
+  }
+
+  private async onBatch(batch: Batch, resolveOffset: (offset: string) => void, heartbeat: () => Promise<void>, pause: () => () => void): Promise<void> {
+    if (this.stopping) return;
+    const task = this.taskFor(batch.partition);
+    try {
+      if (!task.prepared) {
+        await this.prepare(task);
+        return; // prepare() sought to the committed offset; this batch may start elsewhere
+      }
+      if (batch.messages.length === 0) return;
+      await this.process(task, batch);
+      resolveOffset(batch.lastOffset());
+      task.failedAttempts = 0;
+      task.firstFailureMs = null;
+      await heartbeat();
+    } catch (error) {
+      await this.recover(task, error, pause);
+    }
+  }
+
+  private taskFor(partition: number): PartitionTask {
+    let task = this.tasks.get(partition);
+    if (!task) {
+      task = {
+        partition,
+        log: this.log.child({ topic: this.inputTopic, partition }),
+        producer: null,
+        states: new Map(),
+        committedOffset: null,
+        prepared: false,
+        failedAttempts: 0,
+        firstFailureMs: null,
+      };
+      this.tasks.set(partition, task);
+    }
+    return task;
+  }
+
+  /**
+   * Makes a partition ready: a fresh transactional producer (its init fences a zombie with the
+   * same id and aborts the zombie's open transaction), then the group's committed offset, then
+   * the state, restored from the changelog unless this instance made that commit itself.
+   */
+  private async prepare(task: PartitionTask): Promise<void> {
+    if (!task.producer) {
+      const producer = this.kafka.producer({
+        transactionalId: `${this.topics.group(this.definition.stage)}.${task.partition}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: 60_000,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      task.producer = producer;
+    }
+    const committed = await this.committedOffset(task.partition);
+    let seekOffset = committed ?? (await this.lowOffset(task.partition));
+    if (this.definition.state && (committed === null || committed !== task.committedOffset)) {
+      const started = performance.now();
+      const restored = await restorePartition(this.kafka, this.admin, this.changelogTopic, task.partition);
+      task.states = new Map([...restored.states].map(([key, bytes]) => [key, this.definition.state!.decode(bytes)]));
+      // Offsets and changelog are committed together, so this only matters if the offset commit was lost.
+      if (restored.inputOffset >= BigInt(seekOffset)) seekOffset = String(restored.inputOffset + 1n);
+      this.metrics.restoreDuration.observe({ stage: this.definition.stage }, (performance.now() - started) / 1000);
+      this.metrics.restoredEntities.inc({ stage: this.definition.stage }, task.states.size);
+      task.log.info({ entities: task.states.size, offset: seekOffset, ms: Math.round(performance.now() - started) }, 'state restored');
+    }
+    task.committedOffset = seekOffset;
+    task.prepared = true;
+    this.consumer.seek({ topic: this.inputTopic, partition: task.partition, offset: seekOffset });
+  }
+
+  private async committedOffset(partition: number): Promise<string | null> {
+    const [topic] = await this.admin.fetchOffsets({ groupId: this.topics.group(this.definition.stage), topics: [this.inputTopic] });
+    const offset = topic?.partitions.find((p) => p.partition === partition)?.offset;
+    return offset === undefined || offset === '-1' ? null : offset;
+  }
+
+  private async lowOffset(partition: number): Promise<string> {
+    const offsets = await this.admin.fetchTopicOffsets(this.inputTopic);
+    return offsets.find((o) => o.partition === partition)?.low ?? '0';
+  }
+
+  /** One batch, one transaction: outputs, dead letters, changelog and the next input offset. */
+  private async process(task: PartitionTask, batch: Batch): Promise<void> {
+    const { stage } = this.definition;
+    const outputs: Message[] = [];
+    const deadLetters: Message[] = [];
+    const dirty = new Set<string>();
+    let newestEventTs = -Infinity;
+
+    for (const message of batch.messages) {
+      const key = message.key?.toString() ?? null;
+      const deadLetter = (reason: DlqReason, errorClass: string, text: string, fieldPath?: string) => {
+        deadLetters.push(this.deadLetterOf(task, message, reason, errorClass, text, fieldPath));
+        this.metrics.deadLettered.inc({ stage, reason });
+      };
+      let value: TopicValues[In];
+      try {
+        value = await this.decode(message.value);
+      } catch (error) {
+        if (codeOf(error) !== 'undecodable') throw error;
+        deadLetter('undecodable', (error as Error).name, (error as Error).message);
+        continue;
+      }
+      const ts = (value as { ts?: unknown }).ts;
+      if (typeof ts === 'number' && ts > newestEventTs) newestEventTs = ts;
+
+      const stateKey = key ?? '';
+      let state = task.states.get(stateKey) as State;
+      if (this.definition.state && state === undefined) {
+        state = this.definition.state.initial();
+        task.states.set(stateKey, state);
+      }
+      let results: Output<TopicValues[Out]>[];
+      try {
+        results = this.definition.transform(value, state, this.contextFor(task, message.offset, key));
+      } catch (error) {
+        if ((error as { retriable?: unknown }).retriable === true) throw error;
+        task.log.warn({ err: error, offset: message.offset, entity: key }, 'transform failed; dead-lettered');
+        deadLetter('unprocessable', (error as Error).name ?? 'Error', String((error as Error).message ?? error));
+        continue;
+      }
+      if (this.definition.state) dirty.add(stateKey);
+      for (const result of results) {
+        if (result.kind === 'emit') {
+          outputs.push({ key: result.key, value: this.serde.encode(this.outputSchemaId, result.value) });
+        } else {
+          deadLetter(result.reason, 'ContractViolation', result.message, result.fieldPath);
+        }
+      }
+    }
+
+    const nextOffset = String(BigInt(batch.lastOffset()) + 1n);
+    const changelog: Message[] = [...dirty].map((key) => ({
+      key,
+      value: this.definition.state!.encode(task.states.get(key) as State),
+      partition: task.partition,
+      headers: { [inputOffsetHeader]: batch.lastOffset() },
+    }));
+    const topicMessages = [
+      { topic: this.outputTopic, messages: outputs },
+      { topic: this.topics.dlq, messages: deadLetters },
+      { topic: this.changelogTopic, messages: changelog },
+    ].filter((t) => t.messages.length > 0);
+
+    const transaction = await task.producer!.transaction();
+    try {
+      if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages });
+      await transaction.sendOffsets({
+        consumerGroupId: this.topics.group(stage),
+        topics: [{ topic: this.inputTopic, partitions: [{ partition: task.partition, offset: nextOffset }] }],
+      });
+    } catch (error) {
+      await transaction.abort().then(
+        () => this.metrics.transactions.inc({ stage, outcome: 'aborted' }),
+        () => undefined, // the producer is dropped either way
+      );
+      throw error;
+    }
+    try {
+      await transaction.commit();
+    } catch (error) {
+      this.metrics.transactions.inc({ stage, outcome: 'uncertain' });
+      throw error;
+    }
+    task.committedOffset = nextOffset;
+    this.metrics.transactions.inc({ stage, outcome: 'committed' });
+    this.metrics.recordsIn.inc({ stage }, batch.messages.length);
+    this.metrics.recordsOut.inc({ stage, topic: this.outputTopic }, outputs.length);
+    this.metrics.batchSize.observe({ stage }, batch.messages.length);
+    const nowMs = Date.now();
+    for (const message of batch.messages) this.metrics.recordLatency.observe({ stage }, (nowMs - Number(message.timestamp)) / 1000);
+    const partition = String(task.partition);
+    this.metrics.offsetLag.set({ stage, partition }, Number(batch.offsetLag()));
+    if (newestEventTs > -Infinity) this.metrics.eventTimeLag.set({ stage, partition }, (nowMs - newestEventTs) / 1000);
+  }
+
+  private async decode(bytes: Buffer | null): Promise<TopicValues[In]> {
+    if (!this.inputReader) return (bytes ?? Buffer.alloc(0)) as unknown as TopicValues[In];
+    if (bytes === null) throw new UndecodableError('a null value (tombstone) where a record belongs');
+    return (await this.serde.decode(bytes, this.inputReader)).value as TopicValues[In];
+  }
+
+  private deadLetterOf(task: PartitionTask, message: Batch['messages'][number], reason: DlqReason, errorClass: string, text: string, fieldPath?: string): Message {
+    const nowMs = Date.now();
+    return {
+      key: message.key,
+      value: message.value,
+      headers: {
+        ...message.headers,
+        ...deadLetterHeaders({
+          topic: this.inputTopic,
+          partition: task.partition,
+          offset: message.offset,
+          stage: this.definition.stage,
+          reason,
+          errorClass,
+          message: text,
+          firstFailureMs: task.firstFailureMs ?? nowMs,
+          lastFailureMs: nowMs,
+          attempts: task.failedAttempts + 1,
+          ...(fieldPath === undefined ? {} : { fieldPath }),
+        }),
+      },
+    };
+  }
+
+  private contextFor(task: PartitionTask, offset: string, key: string | null): StageContext<Config> {
+    return { config: this.config, now: Date.now, topic: this.inputTopic, partition: task.partition, offset, key, log: task.log };
+  }
+
+  /** After any failure the transaction's effects are gone: drop the producer and the state, pause, and retry later. */
+  private async recover(task: PartitionTask, error: unknown, pause: () => () => void): Promise<void> {
+    const code = codeOf(error) ?? 'unknown';
+    task.failedAttempts += 1;
+    task.firstFailureMs ??= Date.now();
+    task.prepared = false;
+    task.committedOffset = null;
+    task.states.clear();
+    await this.dropProducer(task);
+    this.metrics.retries.inc({ stage: this.definition.stage, code });
+    const delayMs = backoffMs(this.runtime.retry, task.failedAttempts);
+    task.log.warn({ err: error, code, attempt: task.failedAttempts, delayMs }, 'batch failed; partition paused');
+    const resume = pause();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      task.log.info('partition resumed');
+      resume();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private async dropProducer(task: PartitionTask): Promise<void> {
+    const producer = task.producer;
+    task.producer = null;
+    await producer?.disconnect().catch(() => undefined);
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : (error as { type?: unknown } | null)?.type?.toString();
+}
+
+/** kafkajs logs through pino; its retriable errors arrive at error level, so they are logged at warn. */
+function kafkaLogger(log: Logger) {
+  const kafkaLog = log.child({ component: 'kafkajs' });
+  return () =>
+    ({ level, log: entry }: { level: number; log: { message: string; [key: string]: unknown } }) => {
+      const { message, ...fields } = entry;
+      if (level === kafkaLogLevel.ERROR || level === kafkaLogLevel.WARN) kafkaLog.warn(fields, message);
+      else if (level === kafkaLogLevel.INFO) kafkaLog.debug(fields, message);
+    };
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { Stage } from '@gridstream/schemas';
+
+/** Each stage's default ops port (/metrics, /healthz, /readyz), so a whole pipeline fits on one host. */
+export const defaultOpsPorts: Record<Stage, number> = {
+  ingest: 19100,
+  validate: 19101,
+  clean: 19102,
+  feature: 19103,
+  window: 19104,
+  sink: 19105,
+};
+
+const positiveInt = (what: string) => z.coerce.number().int().positive().describe(what);
+
+/** The settings every stage shares, from the same environment as the stage's own. */
+export function runtimeConfigSchema(stage: Stage) {
+  return z
+    .object({
+      GRIDSTREAM_TOPIC_PREFIX: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,200}$/)
+        .default('gridstream')
+        .describe("1-200 letters, digits, '.', '_' or '-'"),
+      KAFKA_BROKERS: z
+        .string()
+        .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/)
+        .default('127.0.0.1:19092')
+        .describe('host:port[,host:port...]'),
+      SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:18081/apis/ccompat/v7').describe('the registry base URL'),
+      GRIDSTREAM_PARTITIONS: positiveInt('a positive number of partitions').default(6),
+      GRIDSTREAM_OPS_PORT: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .default(defaultOpsPorts[stage])
+        .describe('a TCP port (0 picks a free one)'),
+      GRIDSTREAM_OPS_HOST: z
+        .string()
+        .regex(/^[A-Za-z0-9.:-]+$/)
+        .default('127.0.0.1')
+        .describe('the address /metrics, /healthz and /readyz listen on (0.0.0.0 in containers)'),
+      GRIDSTREAM_CONCURRENT_PARTITIONS: positiveInt('how many partitions are processed at once').default(3),
+      GRIDSTREAM_RETRY_INITIAL_MS: positiveInt('a positive integer (milliseconds)').default(200),
+      GRIDSTREAM_RETRY_MAX_MS: positiveInt('a positive integer (milliseconds)').default(30_000),
+      LOG_LEVEL: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info')
+        .describe('one of fatal, error, warn, info, debug, trace, silent'),
+    })
+    .transform((env) => ({
+      topicPrefix: env.GRIDSTREAM_TOPIC_PREFIX,
+      brokers: env.KAFKA_BROKERS.split(','),
+      registryUrl: env.SCHEMA_REGISTRY_URL,
+      partitions: env.GRIDSTREAM_PARTITIONS,
+      opsPort: env.GRIDSTREAM_OPS_PORT,
+      opsHost: env.GRIDSTREAM_OPS_HOST,
+      concurrentPartitions: env.GRIDSTREAM_CONCURRENT_PARTITIONS,
+      retry: { initialMs: env.GRIDSTREAM_RETRY_INITIAL_MS, maxMs: env.GRIDSTREAM_RETRY_MAX_MS },
+      logLevel: env.LOG_LEVEL,
+    }));
+}
+export type RuntimeConfig = z.output<ReturnType<typeof runtimeConfigSchema>>;

@@ -1,0 +1,105 @@
+import avro from 'avsc';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Message, type Producer } from 'kafkajs';
+import { loadSchemas, valueSchemaOf, type AvroTopic } from '@gridstream/schemas';
+import { readToEnd } from './read-to-end.js';
+import { RegistrySerde } from './registry-serde.js';
+import { ensureTopics, type TopicSpec } from './topics-admin.js';
+
+/** A record as read back from a topic. */
+export interface TopicRecord {
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+  timestampMs: number;
+}
+
+/** A record to publish; without a partition, the key picks it (the Java client's murmur2). */
+export interface OutgoingRecord {
+  key: string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, string>;
+  partition?: number;
+}
+
+/**
+ * Kafka and registry access outside a stage: ingest endpoints, the simulator, operator tools
+ * and tests publish and read through it, so only the runtime knows the client libraries.
+ */
+export class TopicClient {
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private producer: Producer | null = null;
+  private readonly serde: RegistrySerde;
+  private readonly schemas = loadSchemas();
+
+  constructor(options: { brokers: readonly string[]; registryUrl: string; clientId?: string }) {
+    this.kafka = new Kafka({ clientId: options.clientId ?? 'gridstream-client', brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+    this.admin = this.kafka.admin();
+    this.serde = new RegistrySerde(new SchemaRegistry({ host: options.registryUrl }));
+  }
+
+  async connect(): Promise<this> {
+    await this.admin.connect();
+    return this;
+  }
+
+  ensureTopics(specs: TopicSpec[]): Promise<Map<string, number>> {
+    return ensureTopics(this.admin, specs);
+  }
+
+  /**
+   * Publishes with an idempotent producer and waits for every in-sync replica; records of
+   * several topics go in one request, so a batch and its rejects land together or fail together.
+   */
+  async publish(topicRecords: Array<{ topic: string; records: OutgoingRecord[] }>): Promise<void> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      this.producer = producer;
+    }
+    const topicMessages = topicRecords
+      .filter((t) => t.records.length > 0)
+      .map((t) => ({ topic: t.topic, messages: t.records.map((r): Message => ({ key: r.key, value: r.value, ...(r.headers && { headers: r.headers }), ...(r.partition !== undefined && { partition: r.partition }) })) }));
+    if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages, acks: -1 });
+  }
+
+  /** Registers the value schema of an Avro topic under its subject and returns an encoder for it. */
+  async avroEncoder<T extends AvroTopic>(topicKey: T, topic: string): Promise<(value: unknown) => Buffer> {
+    const id = await this.serde.register(`${topic}-value`, this.schemas.get(valueSchemaOf[topicKey])!);
+    return (value) => this.serde.encode(id, value);
+  }
+
+  /** Decodes Confluent-framed Avro into the current schema of an Avro topic. */
+  async decodeAvro(topicKey: AvroTopic, bytes: Buffer): Promise<unknown> {
+    const reader = avro.Type.forSchema(this.schemas.get(valueSchemaOf[topicKey])! as avro.Schema);
+    return (await this.serde.decode(bytes, reader)).value;
+  }
+
+  /** Every committed record of a topic, from the start to the end it has now. */
+  async readAll(topic: string): Promise<TopicRecord[]> {
+    const records: TopicRecord[] = [];
+    await readToEnd(this.kafka, this.admin, topic, 'all', (message, partition) => {
+      records.push({
+        key: message.key?.toString() ?? null,
+        value: message.value,
+        headers: headerStrings(message.headers),
+        partition,
+        offset: message.offset,
+        timestampMs: Number(message.timestamp),
+      });
+    });
+    return records;
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect();
+    await this.admin.disconnect();
+  }
+}
+
+function headerStrings(headers: IHeaders | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, String(Array.isArray(value) ? value[0] : value)]));
+}

@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import type { DlqReason } from './errors.js';
+
+/** What a transform sees besides the record: its config, the clock and where the record came from. */
+export interface StageContext<Config> {
+  readonly config: Config;
+  /** Wall-clock time in epoch milliseconds; tests fix it, so transforms never call Date.now(). */
+  now(): number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  /** The record's message key (the entity id), or null when the producer sent none. */
+  readonly key: string | null;
+  readonly log: Logger;
+}
+
+/** A record for the stage's output topic, keyed by entity. */
+export interface Emit<Out> {
+  kind: 'emit';
+  key: string;
+  value: Out;
+}
+
+/** A record the stage cannot use: its original bytes go to the DLQ with this reason. */
+export interface DeadLetter {
+  kind: 'dead-letter';
+  reason: DlqReason;
+  message: string;
+  /** Where in the record the problem is, e.g. `values.load`. */
+  fieldPath?: string;
+}
+
+export type Output<Out> = Emit<Out> | DeadLetter;
+
+/**
+ * A stage's pure transform: one input record and the state of its entity (mutated in place) in,
+ * outputs out. Bad data becomes a DeadLetter output, not an exception; a thrown error with
+ * `retriable: true` pauses the partition and retries, any other is dead-lettered as
+ * `unprocessable`.
+ */
+export type Transform<In, State, Config, Out> = (record: In, state: State, ctx: StageContext<Config>) => Output<Out>[];
+
+export function emit<Out>(key: string, value: Out): Emit<Out> {
+  return { kind: 'emit', key, value };
+}
+
+export function deadLetter(reason: DlqReason, message: string, fieldPath?: string): DeadLetter {
+  return fieldPath === undefined ? { kind: 'dead-letter', reason, message } : { kind: 'dead-letter', reason, message, fieldPath };
+}

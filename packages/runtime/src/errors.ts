@@ -13,6 +13,7 @@ export const dlqReasons = [
   'unknown_source',
   'unknown_unit',
   'unknown_time_zone',
+  'unknown_field',
   'unprocessable',
 ] as const;
 export type DlqReason = (typeof dlqReasons)[number];

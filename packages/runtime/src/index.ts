@@ -9,3 +9,4 @@ export { backoffMs, type BackoffPolicy } from './backoff.js';
 export { runtimeConfigSchema, defaultOpsPorts, type RuntimeConfig } from './runtime-config.js';
 export { TopicClient, type OutgoingRecord, type TopicRecord } from './topic-client.js';
 export type { TopicSpec } from './topics-admin.js';
+export { testContext } from './test-context.js';

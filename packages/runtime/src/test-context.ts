@@ -1,0 +1,16 @@
+import { pino } from 'pino';
+import type { StageContext } from './transform.js';
+
+/** A StageContext for unit tests of transforms: a fixed clock, a silent logger, no broker. */
+export function testContext<Config>(config: Config, options: { nowMs?: number; key?: string | null; offset?: string } = {}): StageContext<Config> {
+  const nowMs = options.nowMs ?? 1_767_225_600_000;
+  return {
+    config,
+    now: () => nowMs,
+    topic: 'test.input',
+    partition: 0,
+    offset: options.offset ?? '0',
+    key: options.key ?? null,
+    log: pino({ level: 'silent' }),
+  };
+}

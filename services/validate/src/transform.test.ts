@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { deadLetter, emit, testContext } from '@gridstream/runtime';
+import type { Measurement } from '@gridstream/schemas';
+import { validate } from './transform.js';
+
+const nowMs = Date.UTC(2026, 0, 1, 12);
+const ctx = testContext({ maxFutureSkewMs: 300_000 }, { nowMs });
+
+function meter(overrides: Partial<Measurement> = {}): Measurement {
+  return {
+    source: 'meter',
+    entity: 'meter:M-0001',
+    ts: Date.UTC(2026, 0, 1, 11, 45),
+    values: { load: 1.5, pv: 0.25 },
+    units: { load: 'kW', pv: 'kW' },
+    tags: { tz: 'Europe/Berlin' },
+    eventId: 'e1',
+    ingestedAt: nowMs,
+    batch: null,
+    ...overrides,
+  };
+}
+
+function tep(values: Record<string, number>): Measurement {
+  const all: Record<string, number> = {};
+  for (let i = 1; i <= 41; i++) all[`xmeas_${i}`] = 50;
+  for (let i = 1; i <= 11; i++) all[`xmv_${i}`] = 40;
+  return meter({ source: 'tep', entity: 'tep:unit-1', values: { ...all, ...values }, units: {}, tags: { fault: '0' } });
+}
+
+describe('validate', () => {
+  it('passes a measurement that meets its contract, keyed by entity, unchanged', () => {
+    const m = meter();
+    expect(validate(m, undefined, ctx)).toEqual([emit('meter:M-0001', m)]);
+  });
+
+  it('accepts every unit of a quantity and checks the range in the contract unit', () => {
+    expect(validate(meter({ values: { load: 1500 }, units: { load: 'W' } }), undefined, ctx)[0]?.kind).toBe('emit');
+    expect(validate(meter({ values: { load: 11 }, units: { load: 'MW' } }), undefined, ctx)).toEqual([
+      deadLetter('out_of_range', 'load 11 MW is outside 0..10000 kW', 'values.load'),
+    ]);
+  });
+
+  it.each([
+    ['unknown source', meter({ source: 'scada', entity: 'scada:1' }), deadLetter('unknown_source', 'no contract for source "scada"; known: meter, eia, weather, tep', 'source')],
+    ['entity of another source', meter({ entity: 'eia:PACW' }), deadLetter('unknown_source', 'entity "eia:PACW" does not start with "meter:"', 'entity')],
+    ['missing required variable', meter({ values: { pv: 1 } }), deadLetter('missing_field', 'load is required for source meter', 'values.load')],
+    ['NaN', meter({ values: { load: Number.NaN } }), deadLetter('not_finite', 'load is NaN', 'values.load')],
+    ['Infinity', meter({ values: { load: Number.POSITIVE_INFINITY } }), deadLetter('not_finite', 'load is Infinity', 'values.load')],
+    ['negative load', meter({ values: { load: -0.1 } }), deadLetter('out_of_range', 'load -0.1 kW is outside 0..10000 kW', 'values.load')],
+    ['unknown unit', meter({ units: { load: 'kWh', pv: 'kW' } }), deadLetter('unknown_unit', 'load in "kWh"; power takes W, kW, MW', 'units.load')],
+    ['unit-less power', meter({ units: { pv: 'kW' } }), deadLetter('unknown_unit', 'load in ""; power takes W, kW, MW', 'units.load')],
+    ['undeclared variable', meter({ values: { load: 1, lod: 2 } }), deadLetter('unknown_field', 'lod is not a variable of source meter', 'values.lod')],
+    ['missing tz', meter({ tags: {} }), deadLetter('missing_field', 'tag "tz" is required for source meter', 'tags.tz')],
+    ['bad tz', meter({ tags: { tz: 'Mars/Olympus' } }), deadLetter('unknown_time_zone', '"Mars/Olympus" is not an IANA time zone, e.g. Europe/Berlin', 'tags.tz')],
+    ['before 1970', meter({ ts: -1 }), deadLetter('out_of_range', 'ts -1 is before 1970', 'ts')],
+    [
+      'far future',
+      meter({ ts: Date.UTC(2027, 0, 1) }),
+      deadLetter('future_ts', 'ts 2027-01-01T00:00:00.000Z is more than 300000 ms after now (2026-01-01T12:00:00.000Z)', 'ts'),
+    ],
+    ['TEP valve beyond 100 %', tep({ xmv_3: 100.5 }), deadLetter('out_of_range', 'xmv_3 100.5 is outside 0..100', 'values.xmv_3')],
+  ])('dead-letters %s with a reason and the field path', (_kind, m, expected) => {
+    expect(validate(m, undefined, ctx)).toEqual([expected]);
+  });
+
+  it('lets EIA publish its forecast up to two days ahead, and takes any gen_<fuel>', () => {
+    const eia = meter({
+      source: 'eia',
+      entity: 'eia:PACW',
+      ts: nowMs + 24 * 3_600_000,
+      values: { forecast: 3050, gen_sun: 120 },
+      units: { forecast: 'MWh', gen_sun: 'MWh' },
+      tags: { region: 'PACW' },
+    });
+    expect(validate(eia, undefined, ctx)[0]?.kind).toBe('emit');
+    expect(validate({ ...eia, values: { gen_: 1 }, units: { gen_: 'MWh' } }, undefined, ctx)).toEqual([
+      deadLetter('unknown_field', 'gen_ is not a variable of source eia', 'values.gen_'),
+    ]);
+  });
+
+  it('requires every TEP variable and accepts them without units', () => {
+    expect(validate(tep({}), undefined, ctx)[0]?.kind).toBe('emit');
+    const { xmeas_7: _dropped, ...incomplete } = tep({}).values;
+    expect(validate({ ...tep({}), values: incomplete }, undefined, ctx)).toEqual([
+      deadLetter('missing_field', 'xmeas_7 is required for source tep', 'values.xmeas_7'),
+    ]);
+  });
+});

@@ -1,0 +1,78 @@
+import { deadLetter, emit, type DeadLetter, type Transform } from '@gridstream/runtime';
+import type { Measurement } from '@gridstream/schemas';
+import type { ValidateConfig } from './config.js';
+import { contracts, unitFactors, variableContract, type SourceContract } from './contracts.js';
+
+/** Passes a measurement that meets its source's contract to <p>.valid; anything else is dead-lettered with the first problem found. */
+export const validate: Transform<Measurement, undefined, ValidateConfig, Measurement> = (m, _state, ctx) => {
+  const contract = contracts[m.source];
+  if (!contract) return [deadLetter('unknown_source', `no contract for source "${m.source}"; known: ${Object.keys(contracts).join(', ')}`, 'source')];
+  if (!m.entity.startsWith(`${m.source}:`) || m.entity.length === m.source.length + 1) {
+    return [deadLetter('unknown_source', `entity "${m.entity}" does not start with "${m.source}:"`, 'entity')];
+  }
+  const problem = timeProblem(m, contract, ctx.now(), ctx.config) ?? tagProblem(m, contract) ?? valueProblem(m, contract);
+  return [problem ?? emit(m.entity, m)];
+};
+
+function timeProblem(m: Measurement, contract: SourceContract, nowMs: number, config: ValidateConfig): DeadLetter | undefined {
+  if (!Number.isSafeInteger(m.ts) || m.ts < 0) return deadLetter('out_of_range', `ts ${m.ts} is before 1970`, 'ts');
+  const skewMs = contract.maxFutureSkewMs ?? config.maxFutureSkewMs;
+  if (m.ts > nowMs + skewMs) {
+    return deadLetter('future_ts', `ts ${new Date(m.ts).toISOString()} is more than ${skewMs} ms after now (${new Date(nowMs).toISOString()})`, 'ts');
+  }
+  return undefined;
+}
+
+function tagProblem(m: Measurement, contract: SourceContract): DeadLetter | undefined {
+  for (const tag of contract.requiredTags) {
+    if (!m.tags[tag]) return deadLetter('missing_field', `tag "${tag}" is required for source ${m.source}`, `tags.${tag}`);
+  }
+  if (m.tags.tz !== undefined && !isTimeZone(m.tags.tz)) {
+    return deadLetter('unknown_time_zone', `"${m.tags.tz}" is not an IANA time zone, e.g. Europe/Berlin`, 'tags.tz');
+  }
+  return undefined;
+}
+
+function valueProblem(m: Measurement, contract: SourceContract): DeadLetter | undefined {
+  for (const [name, variable] of Object.entries(contract.variables)) {
+    if (variable.required && !(name in m.values)) return deadLetter('missing_field', `${name} is required for source ${m.source}`, `values.${name}`);
+  }
+  if (Object.keys(m.values).length === 0) return deadLetter('missing_field', 'no values', 'values');
+  for (const [name, value] of Object.entries(m.values)) {
+    const variable = variableContract(contract, name);
+    if (!variable) return deadLetter('unknown_field', `${name} is not a variable of source ${m.source}`, `values.${name}`);
+    if (!Number.isFinite(value)) return deadLetter('not_finite', `${name} is ${value}`, `values.${name}`);
+    const unit = m.units[name] ?? '';
+    const factor = unitFactors[variable.quantity][unit];
+    if (factor === undefined) {
+      const accepted = Object.keys(unitFactors[variable.quantity]).map((u) => u || '(none)').join(', ');
+      return deadLetter('unknown_unit', `${name} in "${unit}"; ${variable.quantity} takes ${accepted}`, `units.${name}`);
+    }
+    const inContractUnit = (value * factor) / unitFactors[variable.quantity][variable.unit]!;
+    if (inContractUnit < variable.min || inContractUnit > variable.max) {
+      const shown = `${value}${unit ? ` ${unit}` : ''}`;
+      return deadLetter('out_of_range', `${name} ${shown} is outside ${variable.min}..${variable.max}${variable.unit ? ` ${variable.unit}` : ''}`, `values.${name}`);
+    }
+  }
+  for (const name of Object.keys(m.units)) {
+    if (!(name in m.values)) return deadLetter('unknown_field', `unit given for ${name}, which has no value`, `units.${name}`);
+  }
+  return undefined;
+}
+
+const timeZoneValidity = new Map<string, boolean>();
+
+/** Intl knows the IANA names; the answer is cached because constructing a formatter is slow. */
+function isTimeZone(name: string): boolean {
+  let valid = timeZoneValidity.get(name);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: name });
+      valid = true;
+    } catch {
+      valid = false; // RangeError: an unknown zone is the answer, not a failure
+    }
+    if (timeZoneValidity.size < 10_000) timeZoneValidity.set(name, valid);
+  }
+  return valid;
+}

@@ -136,8 +136,8 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       groupId: this.topics.group(definition.stage),
       readUncommitted: false,
       maxWaitTimeInMs: 100,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: runtime.sessionTimeoutMs,
+      heartbeatInterval: Math.round(runtime.sessionTimeoutMs / 10),
     });
     this.serde = new RegistrySerde(new SchemaRegistry({ host: runtime.registryUrl }));
     const schemas = loadSchemas();

@@ -42,6 +42,13 @@ export function runtimeConfigSchema(stage: Stage) {
         .default('127.0.0.1')
         .describe('the address /metrics, /healthz and /readyz listen on (0.0.0.0 in containers)'),
       GRIDSTREAM_CONCURRENT_PARTITIONS: positiveInt('how many partitions are processed at once').default(3),
+      GRIDSTREAM_SESSION_TIMEOUT_MS: z.coerce
+        .number()
+        .int()
+        .min(6_000)
+        .max(300_000)
+        .default(30_000)
+        .describe('6000-300000 (milliseconds) before the group gives a silent instance\'s partitions to another'),
       GRIDSTREAM_RETRY_INITIAL_MS: positiveInt('a positive integer (milliseconds)').default(200),
       GRIDSTREAM_RETRY_MAX_MS: positiveInt('a positive integer (milliseconds)').default(30_000),
       LOG_LEVEL: z
@@ -57,6 +64,7 @@ export function runtimeConfigSchema(stage: Stage) {
       opsPort: env.GRIDSTREAM_OPS_PORT,
       opsHost: env.GRIDSTREAM_OPS_HOST,
       concurrentPartitions: env.GRIDSTREAM_CONCURRENT_PARTITIONS,
+      sessionTimeoutMs: env.GRIDSTREAM_SESSION_TIMEOUT_MS,
       retry: { initialMs: env.GRIDSTREAM_RETRY_INITIAL_MS, maxMs: env.GRIDSTREAM_RETRY_MAX_MS },
       logLevel: env.LOG_LEVEL,
     }));

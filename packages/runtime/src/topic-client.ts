@@ -34,6 +34,7 @@ export class TopicClient {
   private producer: Producer | null = null;
   private readonly serde: RegistrySerde;
   private readonly schemas = loadSchemas();
+  private readonly readers = new Map<AvroTopic, avro.Type>();
 
   constructor(options: { brokers: readonly string[]; registryUrl: string; clientId?: string }) {
     this.kafka = new Kafka({ clientId: options.clientId ?? 'gridstream-client', brokers: [...options.brokers], logLevel: logLevel.NOTHING });
@@ -74,8 +75,23 @@ export class TopicClient {
 
   /** Decodes Confluent-framed Avro into the current schema of an Avro topic. */
   async decodeAvro(topicKey: AvroTopic, bytes: Buffer): Promise<unknown> {
-    const reader = avro.Type.forSchema(this.schemas.get(valueSchemaOf[topicKey])! as avro.Schema);
+    let reader = this.readers.get(topicKey);
+    if (!reader) {
+      reader = avro.Type.forSchema(this.schemas.get(valueSchemaOf[topicKey])! as avro.Schema);
+      this.readers.set(topicKey, reader);
+    }
     return (await this.serde.decode(bytes, reader)).value;
+  }
+
+  /** Records of `topic` not yet committed by consumer group `groupId` (all of them when it committed nothing). */
+  async groupLag(groupId: string, topic: string): Promise<number> {
+    const [ends, [committed]] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
+    let lag = 0n;
+    for (const end of ends) {
+      const offset = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+      lag += BigInt(end.high) - (offset === '-1' ? BigInt(end.low) : BigInt(offset));
+    }
+    return Number(lag);
   }
 
   /** Every committed record of a topic, from the start to the end it has now. */

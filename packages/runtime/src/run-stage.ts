@@ -32,10 +32,21 @@ export interface StageDefinition<In extends keyof TopicValues, Out extends AvroT
   transform: Transform<TopicValues[In], State, Config, TopicValues[Out]>;
   /** Per-entity state, restored from the stage's changelog; stateless stages leave it out. */
   state?: StateCodec<State>;
+  /**
+   * Something else the stage's process serves, e.g. ingest's HTTP endpoint: started after the
+   * consumer with the parsed configs, closed first on stop.
+   */
+  attach?: (stage: AttachedContext<Config>) => Promise<{ close(): Promise<void> }>;
   /** Defaults to process.env. */
   env?: Record<string, string | undefined>;
   /** Stop on SIGTERM/SIGINT and exit on a fatal consumer crash; off in tests, which call stop(). */
   handleSignals?: boolean;
+}
+
+export interface AttachedContext<Config> {
+  config: Config;
+  runtime: RuntimeConfig;
+  log: Logger;
 }
 
 export interface RunningStage {
@@ -113,7 +124,10 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
   private opsServer: Awaited<ReturnType<typeof startOpsServer>>['server'] | null = null;
   private assigned = 0;
   private live = true;
+  /** Set once everything, the attached service too, is up. */
+  private started = false;
   private stopping: Promise<void> | null = null;
+  private attached: { close(): Promise<void> } | null = null;
 
   constructor(
     private readonly definition: StageDefinition<In, Out, Config, State>,
@@ -129,7 +143,6 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       clientId: `gridstream-${definition.stage}`,
       brokers: [...runtime.brokers],
       logCreator: kafkaLogger(this.log),
-      retry: { initialRetryTime: 300, retries: 8 },
     });
     this.admin = this.kafka.admin();
     this.consumer = this.kafka.consumer({
@@ -149,7 +162,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
   async start(): Promise<void> {
     const ops = await startOpsServer(this.runtime.opsPort, this.metrics.registry, {
       live: () => this.live,
-      ready: () => this.live && this.assigned > 0,
+      ready: () => this.live && this.started && this.assigned > 0,
     }, this.runtime.opsHost);
     this.opsServer = ops.server;
     this.opsPort = ops.port;
@@ -184,12 +197,15 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       partitionsConsumedConcurrently: this.runtime.concurrentPartitions,
       eachBatch: (payload) => this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat, payload.pause),
     });
+    if (this.definition.attach) this.attached = await this.definition.attach({ config: this.config, runtime: this.runtime, log: this.log });
+    this.started = true;
     this.log.info({ input: this.inputTopic, output: this.outputTopic }, 'started');
   }
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const timer of this.timers) clearTimeout(timer);
+      await this.attached?.close().catch((error: unknown) => this.log.warn({ err: error }, 'closing failed'));
       await this.consumer.disconnect().catch((error: unknown) => this.log.warn({ err: error }, 'consumer disconnect failed'));
       await Promise.all([...this.tasks.values()].map((task) => this.dropProducer(task)));
       await this.admin.disconnect().catch(() => undefined);

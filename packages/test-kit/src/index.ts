@@ -2,3 +2,4 @@ export { parseStackEnv, readStackEnv, runStack, stackScript, type StackEnv } fro
 export { uniqueName } from './unique-name.js';
 export { waitUntil } from './wait-until.js';
 export { startService, type ServiceProcess } from './service-process.js';
+export { freePort } from './free-port.js';

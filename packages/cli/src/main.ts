@@ -1,0 +1,26 @@
+import { parseArgs } from 'node:util';
+import { ingestCommand } from './ingest-command.js';
+import { simulateCommand } from './simulate-command.js';
+
+const usage = `usage: gridstream <command> [options]
+
+  simulate               publish simulated meter, EIA, weather and TEP events (gridstream simulate --help)
+  ingest file <path>...  ingest CSV, JSON, NDJSON, EIA API v2 JSON, TEP CSV or Parquet files into <p>.raw
+  ingest url <url>       fetch a body (e.g. an EIA API v2 query) and ingest it like a file
+
+Kafka and the registry come from KAFKA_BROKERS, SCHEMA_REGISTRY_URL and GRIDSTREAM_TOPIC_PREFIX.`;
+
+const [command, ...rest] = process.argv.slice(2);
+try {
+  if (command === 'simulate') await simulateCommand(rest);
+  else if (command === 'ingest') await ingestCommand(rest);
+  else {
+    console.error(usage);
+    process.exitCode = command === undefined || command === '--help' ? 0 : 2;
+  }
+} catch (error) {
+  if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'config') {
+    console.error(`gridstream ${command}: ${(error as Error).message}`);
+    process.exitCode = 2;
+  } else throw error;
+}

@@ -1,0 +1,107 @@
+// Run: GRIDSTREAM_TOPIC_PREFIX=<p> node --import tsx bench/passthrough.ts (bench/validate-throughput.ts starts it)
+// The baseline for bench/validate-throughput.ts: <p>.raw to <p>.passthrough.out with kafkajs directly,
+// with runStage's consumer, producer and transaction settings and the same serde, but no transform.
+import { fileURLToPath } from 'node:url';
+import avro from 'avsc';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
+import { parseConfig, RegistrySerde, runtimeConfigSchema } from '@gridstream/runtime';
+import { loadSchemas, topicNames, valueSchemaOf } from '@gridstream/schemas';
+
+/** The pass-through's consumer group and output topic for a topic prefix. */
+export function passthroughNames(prefix: string): { group: string; output: string } {
+  const t = topicNames(prefix);
+  return { group: `${t.prefix}.passthrough`, output: `${t.prefix}.passthrough.out` };
+}
+
+async function main(): Promise<void> {
+  // Validate's runtime settings, so the consumer and producers are configured exactly as runStage's.
+  const runtime = parseConfig(runtimeConfigSchema('validate'), process.env);
+  const t = topicNames(runtime.topicPrefix);
+  const { group, output } = passthroughNames(runtime.topicPrefix);
+
+  const kafka = new Kafka({
+    clientId: 'gridstream-bench-passthrough',
+    brokers: [...runtime.brokers],
+    logLevel: logLevel.WARN,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: output, numPartitions: runtime.partitions }], waitForLeaders: true });
+  await admin.disconnect();
+
+  const serde = new RegistrySerde(new SchemaRegistry({ host: runtime.registryUrl }));
+  const schema = loadSchemas().get(valueSchemaOf.raw)!;
+  const reader = avro.Type.forSchema(schema as avro.Schema);
+  const outputSchemaId = await serde.register(t.subject(output), schema);
+
+  const producers = new Map<number, Producer>();
+  const producerFor = async (partition: number): Promise<Producer> => {
+    let producer = producers.get(partition);
+    if (!producer) {
+      producer = kafka.producer({
+        transactionalId: `${group}.${partition}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: 60_000,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      producers.set(partition, producer);
+    }
+    return producer;
+  };
+
+  const consumer = kafka.consumer({
+    groupId: group,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: runtime.sessionTimeoutMs,
+    heartbeatInterval: Math.round(runtime.sessionTimeoutMs / 10),
+  });
+  const stop = async (exitCode: number) => {
+    await consumer.disconnect();
+    await Promise.all([...producers.values()].map((producer) => producer.disconnect()));
+    process.exit(exitCode);
+  };
+  // A baseline that fails has no number to report: no retries, just stop.
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    console.error('pass-through consumer crashed:', payload.error);
+    void stop(1);
+  });
+  process.once('SIGTERM', () => void stop(0));
+  process.once('SIGINT', () => void stop(0));
+
+  await consumer.connect();
+  await consumer.subscribe({ topics: [t.raw], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: runtime.concurrentPartitions,
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      if (batch.messages.length === 0) return;
+      const producer = await producerFor(batch.partition);
+      const messages: Message[] = [];
+      for (const message of batch.messages) {
+        const { value } = await serde.decode(message.value!, reader);
+        messages.push({ key: message.key, value: serde.encode(outputSchemaId, value) });
+      }
+      const transaction = await producer.transaction();
+      try {
+        await transaction.sendBatch({ topicMessages: [{ topic: output, messages }] });
+        await transaction.sendOffsets({
+          consumerGroupId: group,
+          topics: [{ topic: t.raw, partitions: [{ partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) }] }],
+        });
+      } catch (error) {
+        await transaction.abort();
+        throw error;
+      }
+      await transaction.commit();
+      resolveOffset(batch.lastOffset());
+      await heartbeat();
+    },
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

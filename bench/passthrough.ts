@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     maxWaitTimeInMs: 100,
     sessionTimeout: runtime.sessionTimeoutMs,
     heartbeatInterval: Math.round(runtime.sessionTimeoutMs / 10),
+    maxBytesPerPartition: runtime.maxBatchBytes,
   });
   const stop = async (exitCode: number) => {
     await consumer.disconnect();

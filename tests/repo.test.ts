@@ -33,9 +33,8 @@ describe('package boundaries', () => {
   // Services and shared packages reach Kafka, Avro and the registry only through the runtime.
   // Tests, fixtures and build scripts may use them directly to check the real parts.
   const guarded = /from '(kafkajs|avsc|@kafkajs\/confluent-schema-registry)'/;
-  // TODO(#7): the demo moves onto the runtime when it runs the pipeline.
   // Benchmarks need the raw clients for their baselines, e.g. a plain kafkajs pass-through.
-  const exempt = ['packages/runtime/', 'packages/demo/', 'bench/'];
+  const exempt = ['packages/runtime/', 'bench/'];
 
   it('keep kafkajs, avsc and the registry client inside packages/runtime', () => {
     const offenders = ['packages', 'services']

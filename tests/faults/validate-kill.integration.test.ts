@@ -55,6 +55,8 @@ describe('validate under kill -9', () => {
       VALIDATE_MAX_FUTURE_SKEW_MS: '0',
       // A killed instance stays in the group until its session times out; the broker's minimum keeps restarts quick.
       GRIDSTREAM_SESSION_TIMEOUT_MS: '6000',
+      // About 200 records per transaction, so a kill lands amid many of them.
+      GRIDSTREAM_MAX_BATCH_BYTES: '32768',
       LOG_LEVEL: 'warn',
     });
     services.push(service);

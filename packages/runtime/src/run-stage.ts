@@ -47,6 +47,8 @@ export interface AttachedContext<Config> {
   config: Config;
   runtime: RuntimeConfig;
   log: Logger;
+  /** The stage's metrics, for what the attached service takes in and passes on. */
+  metrics: StageMetrics;
 }
 
 export interface RunningStage {
@@ -151,6 +153,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       maxWaitTimeInMs: 100,
       sessionTimeout: runtime.sessionTimeoutMs,
       heartbeatInterval: Math.round(runtime.sessionTimeoutMs / 10),
+      maxBytesPerPartition: runtime.maxBatchBytes,
     });
     this.serde = new RegistrySerde(new SchemaRegistry({ host: runtime.registryUrl }));
     const schemas = loadSchemas();
@@ -197,7 +200,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       partitionsConsumedConcurrently: this.runtime.concurrentPartitions,
       eachBatch: (payload) => this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat, payload.pause),
     });
-    if (this.definition.attach) this.attached = await this.definition.attach({ config: this.config, runtime: this.runtime, log: this.log });
+    if (this.definition.attach) this.attached = await this.definition.attach({ config: this.config, runtime: this.runtime, log: this.log, metrics: this.metrics });
     this.started = true;
     this.log.info({ input: this.inputTopic, output: this.outputTopic }, 'started');
   }

@@ -49,6 +49,13 @@ export function runtimeConfigSchema(stage: Stage) {
         .max(300_000)
         .default(30_000)
         .describe('6000-300000 (milliseconds) before the group gives a silent instance\'s partitions to another'),
+      GRIDSTREAM_MAX_BATCH_BYTES: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .default(256 * 1024)
+        .describe('1024-67108864: bytes fetched per partition and batch, so also per transaction'),
       GRIDSTREAM_RETRY_INITIAL_MS: positiveInt('a positive integer (milliseconds)').default(200),
       GRIDSTREAM_RETRY_MAX_MS: positiveInt('a positive integer (milliseconds)').default(30_000),
       LOG_LEVEL: z
@@ -65,6 +72,7 @@ export function runtimeConfigSchema(stage: Stage) {
       opsHost: env.GRIDSTREAM_OPS_HOST,
       concurrentPartitions: env.GRIDSTREAM_CONCURRENT_PARTITIONS,
       sessionTimeoutMs: env.GRIDSTREAM_SESSION_TIMEOUT_MS,
+      maxBatchBytes: env.GRIDSTREAM_MAX_BATCH_BYTES,
       retry: { initialMs: env.GRIDSTREAM_RETRY_INITIAL_MS, maxMs: env.GRIDSTREAM_RETRY_MAX_MS },
       logLevel: env.LOG_LEVEL,
     }));

@@ -17,7 +17,7 @@ const maxReportedErrors = 100;
  * bearer token. Answers 202 with accepted and rejected counts and the first errors per line;
  * 400, 401, 405, 413, 415 for a request it cannot take, 503 with Retry-After when Kafka is down.
  */
-export async function startHttpIngest({ config, runtime, log }: AttachedContext<IngestConfig>): Promise<{ port: number; close(): Promise<void> }> {
+export async function startHttpIngest({ config, runtime, log, metrics }: AttachedContext<IngestConfig>): Promise<{ port: number; close(): Promise<void> }> {
   const topics = topicNames(runtime.topicPrefix);
   const client = await new TopicClient({ brokers: runtime.brokers, registryUrl: runtime.registryUrl, clientId: 'gridstream-ingest-http' }).connect();
   await client.ensureTopics([
@@ -54,9 +54,13 @@ export async function startHttpIngest({ config, runtime, log }: AttachedContext<
       publishing = published.catch(() => undefined);
       outcome = await published;
     } catch (error) {
+      metrics.retries.inc({ stage: 'ingest', code: 'http_publish_failed' });
       log.warn({ err: error, batchId: batch.batchId }, 'publishing an HTTP batch failed');
       return reply(response, 503, { error: 'Kafka is unavailable; retry later' }, { 'retry-after': '5' });
     }
+    metrics.recordsIn.inc({ stage: 'ingest' }, items.length);
+    metrics.recordsOut.inc({ stage: 'ingest', topic: topics.raw }, outcome.accepted);
+    for (const rejection of outcome.rejected) metrics.deadLettered.inc({ stage: 'ingest', reason: rejection.reason });
     const wholeBodyFailed = items.length === 1 && !items[0]!.ok && items[0]!.line === 0;
     reply(response, wholeBodyFailed ? 400 : 202, {
       batchId: batch.batchId,

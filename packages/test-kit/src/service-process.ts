@@ -13,7 +13,12 @@ export interface ServiceProcess {
 
 /** Starts `services/<name>/src/main.ts` as its own Node process, the way the demo and deployments run it. */
 export function startService(name: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+  return startScript(`services/${name}/src/main.ts`, [], env);
+}
+
+/** Starts a TypeScript file of the repository (e.g. the CLI, `packages/cli/src/main.ts`) as a Node process. */
+export function startScript(path: string, args: string[], env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -43,7 +43,40 @@ function report(target: string, result: FileIngestResult): void {
 async function fetchBody(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status} ${await response.text()}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const body = new Uint8Array(await response.arrayBuffer());
+  return (await eiaRemainingPages(url, body)) ?? body;
+}
+
+interface EiaPage {
+  response?: { total?: number | string; data?: unknown[] };
+}
+
+/**
+ * The EIA API v2 returns at most `length` rows (5000) per request and says how many there are in
+ * `response.total`. One respondent-hour may span two pages, so every page is fetched (by
+ * `offset`) and the rows are joined into one body before grouping; null when there is one page.
+ */
+async function eiaRemainingPages(url: string, firstBody: Uint8Array): Promise<Uint8Array | null> {
+  let first: EiaPage;
+  try {
+    first = JSON.parse(new TextDecoder().decode(firstBody)) as EiaPage;
+  } catch {
+    return null; // not JSON: the parser reports it
+  }
+  const data = first.response?.data;
+  const total = Number(first.response?.total);
+  if (!Array.isArray(data) || !Number.isInteger(total) || data.length === 0 || data.length >= total) return null;
+  const rows = [...data];
+  while (rows.length < total) {
+    const page = new URL(url);
+    page.searchParams.set('offset', String(rows.length));
+    const response = await fetch(page);
+    if (!response.ok) throw new Error(`GET ${page}: HTTP ${response.status} ${await response.text()}`);
+    const next = ((await response.json()) as EiaPage).response?.data;
+    if (!Array.isArray(next) || next.length === 0) throw new Error(`GET ${page}: no rows, but ${total - rows.length} of ${total} are missing`);
+    rows.push(...next);
+  }
+  return new TextEncoder().encode(JSON.stringify({ response: { total, data: rows } }));
 }
 
 /** The last path segment names the DLQ origin, e.g. file:region-data for .../rto/region-data/data?... */

@@ -2,7 +2,7 @@
 // Validate's sustained throughput as a ratio to bench/passthrough.ts, a raw kafkajs pass-through with
 // the same serde and transaction settings. Both run in the same bench, each as its own process: on
 // two noisy shared cores only a ratio measured in one run means anything.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type Measurement } from '@gridstream/schemas';
-import { readStackEnv, runStack, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
+import { readStackEnv, runStack, startScript, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
 import { passthroughNames } from './passthrough.js';
 
 const PARTITIONS = 6;
@@ -125,19 +125,7 @@ async function publishInput(prefix: string): Promise<void> {
 
 /** Spawned the way test-kit's startService spawns a service, so both pay process start-up alike. */
 function startPassthrough(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/passthrough.ts'], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  return { child, exited, output: () => output };
+  return startScript('bench/passthrough.ts', [], env);
 }
 
 /**

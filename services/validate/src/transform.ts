@@ -1,7 +1,7 @@
 import { deadLetter, emit, type DeadLetter, type Transform } from '@gridstream/runtime';
 import type { Measurement } from '@gridstream/schemas';
 import type { ValidateConfig } from './config.js';
-import { contracts, unitFactors, variableContract, type SourceContract } from './contracts.js';
+import { contracts, toCanonical, unitFactors, variableContract, type SourceContract } from '@gridstream/sources';
 
 /** Passes a measurement that meets its source's contract to <p>.valid; anything else is dead-lettered with the first problem found. */
 export const validate: Transform<Measurement, undefined, ValidateConfig, Measurement> = (m, _state, ctx) => {
@@ -43,12 +43,11 @@ function valueProblem(m: Measurement, contract: SourceContract): DeadLetter | un
     if (!variable) return deadLetter('unknown_field', `${name} is not a variable of source ${m.source}`, `values.${name}`);
     if (!Number.isFinite(value)) return deadLetter('not_finite', `${name} is ${value}`, `values.${name}`);
     const unit = m.units[name] ?? '';
-    const factor = unitFactors[variable.quantity][unit];
-    if (factor === undefined) {
+    const inContractUnit = toCanonical(variable, value, unit);
+    if (inContractUnit === undefined) {
       const accepted = Object.keys(unitFactors[variable.quantity]).map((u) => u || '(none)').join(', ');
       return deadLetter('unknown_unit', `${name} in "${unit}"; ${variable.quantity} takes ${accepted}`, `units.${name}`);
     }
-    const inContractUnit = (value * factor) / unitFactors[variable.quantity][variable.unit]!;
     if (inContractUnit < variable.min || inContractUnit > variable.max) {
       const shown = `${value}${unit ? ` ${unit}` : ''}`;
       return deadLetter('out_of_range', `${name} ${shown} is outside ${variable.min}..${variable.max}${variable.unit ? ` ${variable.unit}` : ''}`, `values.${name}`);

@@ -16,11 +16,27 @@ export const unitFactors: Record<Quantity, Record<string, number>> = {
 
 export interface VariableContract {
   quantity: Quantity;
-  /** The unit `min` and `max` are given in. */
+  /** The canonical unit: `min`, `max` and `noiseFloor` are in it, and clean converts values to it. */
   unit: string;
   min: number;
   max: number;
   required?: boolean;
+  /** How clean fills a short gap: a straight line between the neighbours (default) or the last value held. */
+  interpolation?: 'linear' | 'carry-forward';
+  /** The smallest spread the outlier detector assumes, so a flat stretch does not make every change an outlier. */
+  noiseFloor?: number;
+}
+
+/** How clean combines several records of one step when resampling: energy adds up, everything else is averaged. */
+export function aggregationOf(quantity: Quantity): 'sum' | 'mean' {
+  return quantity === 'energy' ? 'sum' : 'mean';
+}
+
+/** Converts a value from `unit` to the variable's canonical unit; undefined for a unit its quantity does not take. */
+export function toCanonical(variable: VariableContract, value: number, unit: string): number | undefined {
+  const factors = unitFactors[variable.quantity];
+  const from = factors[unit];
+  return from === undefined ? undefined : unit === variable.unit ? value : (value * from) / factors[variable.unit]!;
 }
 
 export interface SourceContract {
@@ -42,7 +58,10 @@ const mwh = (min: number, max: number): VariableContract => ({ quantity: 'energy
 function tepVariables(): Record<string, VariableContract> {
   const variables: Record<string, VariableContract> = {};
   for (let i = 1; i <= 41; i++) variables[`xmeas_${i}`] = { quantity: 'dimensionless', unit: '', min: 0, max: 10_000, required: true };
-  for (let i = 1; i <= 11; i++) variables[`xmv_${i}`] = { quantity: 'dimensionless', unit: '', min: 0, max: 100, required: true };
+  // Manipulated variables are valve and setpoint positions: they hold until moved, so a gap carries them forward.
+  for (let i = 1; i <= 11; i++) {
+    variables[`xmv_${i}`] = { quantity: 'dimensionless', unit: '', min: 0, max: 100, required: true, interpolation: 'carry-forward' };
+  }
   return variables;
 }
 
@@ -51,9 +70,9 @@ export const contracts: Record<string, SourceContract> = {
   meter: {
     cadenceMs: 15 * 60_000,
     variables: {
-      load: { quantity: 'power', unit: 'kW', min: 0, max: 10_000, required: true },
-      pv: { quantity: 'power', unit: 'kW', min: 0, max: 10_000 },
-      voltage: { quantity: 'voltage', unit: 'V', min: 180, max: 270 },
+      load: { quantity: 'power', unit: 'kW', min: 0, max: 10_000, required: true, noiseFloor: 0.5 },
+      pv: { quantity: 'power', unit: 'kW', min: 0, max: 10_000, noiseFloor: 0.5 },
+      voltage: { quantity: 'voltage', unit: 'V', min: 180, max: 270, noiseFloor: 2 },
     },
     requiredTags: ['tz'],
   },
@@ -73,10 +92,10 @@ export const contracts: Record<string, SourceContract> = {
   weather: {
     cadenceMs: HOUR_MS,
     variables: {
-      temperature: { quantity: 'temperature', unit: 'degC', min: -90, max: 60, required: true },
-      wind_speed: { quantity: 'speed', unit: 'm/s', min: 0, max: 120 },
-      irradiance: { quantity: 'irradiance', unit: 'W/m2', min: 0, max: 1_500 },
-      humidity: { quantity: 'percent', unit: '%', min: 0, max: 100 },
+      temperature: { quantity: 'temperature', unit: 'degC', min: -90, max: 60, required: true, noiseFloor: 2 },
+      wind_speed: { quantity: 'speed', unit: 'm/s', min: 0, max: 120, noiseFloor: 2 },
+      irradiance: { quantity: 'irradiance', unit: 'W/m2', min: 0, max: 1_500, noiseFloor: 50 },
+      humidity: { quantity: 'percent', unit: '%', min: 0, max: 100, noiseFloor: 5 },
     },
     requiredTags: ['tz'],
   },

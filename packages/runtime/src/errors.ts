@@ -14,6 +14,7 @@ export const dlqReasons = [
   'unknown_unit',
   'unknown_time_zone',
   'unknown_field',
+  'late',
   'unprocessable',
 ] as const;
 export type DlqReason = (typeof dlqReasons)[number];

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel as kafkaLogLevel, Partitioners, type Admin, type Batch, type Consumer, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel as kafkaLogLevel, Partitioners, type Admin, type Batch, type Consumer, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import type { z } from 'zod';
 import { loadSchemas, topicNames, valueSchemaOf, type AvroSchema, type AvroTopic, type Stage, type TopicNames, type TopicValues } from '@gridstream/schemas';
@@ -8,6 +8,7 @@ import { backoffMs } from './backoff.js';
 import { inputOffsetHeader, restorePartition } from './changelog.js';
 import { parseConfig } from './config.js';
 import { deadLetterHeaders } from './dead-letter.js';
+import { PartitionClock, type EventTime } from './event-time.js';
 import { UndecodableError, type DlqReason } from './errors.js';
 import { stageMetrics, type StageMetrics } from './metrics.js';
 import { startOpsServer } from './ops-server.js';
@@ -30,8 +31,12 @@ export interface StageDefinition<In extends keyof TopicValues, Out extends AvroT
   /** The stage's own settings, parsed from the same environment as the runtime's. */
   config: z.ZodType<Config>;
   transform: Transform<TopicValues[In], State, Config, TopicValues[Out]>;
+  /** More output topics the transform emits to with `emitTo`, e.g. clean's gaps. */
+  outputs?: AvroTopic[];
   /** Per-entity state, restored from the stage's changelog; stateless stages leave it out. */
   state?: StateCodec<State>;
+  /** For stages that work in event time: the runtime keeps each partition's watermark and flushes entities as it moves. */
+  eventTime?: EventTime<State, Config, TopicValues[Out]>;
   /**
    * Something else the stage's process serves, e.g. ingest's HTTP endpoint: started after the
    * consumer with the parsed configs, closed first on stop.
@@ -70,6 +75,14 @@ interface PartitionTask {
   prepared: boolean;
   failedAttempts: number;
   firstFailureMs: number | null;
+  /** Event-time stages: the partition's watermark, and when each entity holding something open is due. */
+  clock: PartitionClock | null;
+  due: Map<string, number>;
+  /** When a batch was last read, and whether the consumer had then reached the end of the partition. */
+  lastReadMs: number;
+  caughtUp: boolean;
+  /** Batches and idle flushes of one partition take turns. */
+  lock: Promise<unknown>;
 }
 
 /**
@@ -119,8 +132,9 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
   private readonly outputTopic: string;
   private readonly changelogTopic: string;
   private readonly inputReader: avro.Type | null;
-  private readonly outputSchemaJson: AvroSchema;
-  private outputSchemaId = 0;
+  private readonly outputTopicKeys: AvroTopic[];
+  private readonly outputSchemas: Map<AvroTopic, AvroSchema>;
+  private readonly outputSchemaIds = new Map<AvroTopic, number>();
   private readonly tasks = new Map<number, PartitionTask>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private opsServer: Awaited<ReturnType<typeof startOpsServer>>['server'] | null = null;
@@ -159,7 +173,8 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     const schemas = loadSchemas();
     const schemaOf = (topic: AvroTopic) => schemas.get(valueSchemaOf[topic])!;
     this.inputReader = definition.input === 'ingestJson' ? null : avro.Type.forSchema(schemaOf(definition.input as AvroTopic) as avro.Schema);
-    this.outputSchemaJson = schemaOf(definition.output);
+    this.outputTopicKeys = [definition.output, ...(definition.outputs ?? [])];
+    this.outputSchemas = new Map(this.outputTopicKeys.map((key) => [key, schemaOf(key)]));
   }
 
   async start(): Promise<void> {
@@ -173,16 +188,21 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     await this.admin.connect();
     const partitions = await ensureTopics(this.admin, [
       { topic: this.inputTopic, partitions: this.runtime.partitions },
-      { topic: this.outputTopic, partitions: this.runtime.partitions },
+      ...this.outputTopicKeys.map((key) => ({ topic: this.topics[key], partitions: this.runtime.partitions })),
       { topic: this.topics.dlq, partitions: this.runtime.partitions },
     ]);
     if (this.definition.state) {
       // One changelog partition per input partition, so a partition's state moves with it.
       await ensureTopics(this.admin, [{ topic: this.changelogTopic, partitions: partitions.get(this.inputTopic)!, compacted: true }]);
     }
-    this.outputSchemaId = await this.serde.register(this.topics.subject(this.outputTopic), this.outputSchemaJson);
+    for (const [key, schema] of this.outputSchemas) this.outputSchemaIds.set(key, await this.serde.register(this.topics.subject(this.topics[key]), schema));
 
-    const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
+    const { GROUP_JOIN, CRASH, STOP, END_BATCH_PROCESS } = this.consumer.events;
+    // Also fired for batches holding only transaction markers, so the end of a partition is seen.
+    this.consumer.on(END_BATCH_PROCESS, ({ payload }) => {
+      const task = this.tasks.get(payload.partition);
+      if (task && payload.topic === this.inputTopic) task.caughtUp = payload.offsetLag === '0';
+    });
     this.consumer.on(GROUP_JOIN, ({ payload }) => this.onAssigned(payload.memberAssignment[this.inputTopic] ?? []));
     this.consumer.on(STOP, () => (this.assigned = 0));
     this.consumer.on(CRASH, ({ payload }) => {
@@ -200,6 +220,12 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       partitionsConsumedConcurrently: this.runtime.concurrentPartitions,
       eachBatch: (payload) => this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat, payload.pause),
     });
+    if (this.definition.eventTime) {
+      const idleMs = this.definition.eventTime.idleMs(this.config);
+      const timer = setInterval(() => void this.closeIdlePartitions(idleMs), Math.min(1_000, Math.max(50, idleMs / 4)));
+      timer.unref();
+      this.timers.add(timer);
+    }
     if (this.definition.attach) this.attached = await this.definition.attach({ config: this.config, runtime: this.runtime, log: this.log, metrics: this.metrics });
     this.started = true;
     this.log.info({ input: this.inputTopic, output: this.outputTopic }, 'started');
@@ -207,7 +233,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      for (const timer of this.timers) clearTimeout(timer);
+      for (const timer of this.timers) clearTimeout(timer); // also clears intervals
       await this.attached?.close().catch((error: unknown) => this.log.warn({ err: error }, 'closing failed'));
       await this.consumer.disconnect().catch((error: unknown) => this.log.warn({ err: error }, 'consumer disconnect failed'));
       await Promise.all([...this.tasks.values()].map((task) => this.dropProducer(task)));
@@ -225,11 +251,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     const kept = new Set(partitions);
     for (const task of this.tasks.values()) {
       task.prepared = false;
-      if (!kept.has(task.partition)) {
-        task.states.clear();
-        task.committedOffset = null;
-        void this.dropProducer(task);
-      }
+      if (!kept.has(task.partition)) void this.resetTask(task);
     }
     this.log.info({ topic: this.inputTopic, partitions }, 'assigned');
   }
@@ -237,19 +259,53 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
   private async onBatch(batch: Batch, resolveOffset: (offset: string) => void, heartbeat: () => Promise<void>, pause: () => () => void): Promise<void> {
     if (this.stopping) return;
     const task = this.taskFor(batch.partition);
+    task.lastReadMs = Date.now();
     try {
-      if (!task.prepared) {
-        await this.prepare(task);
-        return; // prepare() sought to the committed offset; this batch may start elsewhere
-      }
-      if (batch.messages.length === 0) return;
-      await this.process(task, batch);
-      resolveOffset(batch.lastOffset());
-      task.failedAttempts = 0;
-      task.firstFailureMs = null;
+      await this.withLock(task, async () => {
+        if (!task.prepared) {
+          await this.prepare(task);
+          return; // prepare() sought to the committed offset; this batch may start elsewhere
+        }
+        if (batch.messages.length === 0) return;
+        await this.process(task, batch);
+        resolveOffset(batch.lastOffset());
+        task.failedAttempts = 0;
+        task.firstFailureMs = null;
+      });
       await heartbeat();
     } catch (error) {
       await this.recover(task, error, pause);
+    }
+  }
+
+  private withLock<T>(task: PartitionTask, work: () => Promise<T>): Promise<T> {
+    const run = task.lock.then(work);
+    task.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A partition that has reached its end and read nothing for `idleMs` closes what it holds
+   * (DESIGN.md: idle partitions still close windows), in a transaction of its own. Never while
+   * lagging: a replay would close windows early.
+   */
+  private async closeIdlePartitions(idleMs: number): Promise<void> {
+    for (const task of this.tasks.values()) {
+      if (this.stopping || !task.prepared || !task.clock || !task.caughtUp || task.due.size === 0) continue;
+      if (Date.now() - task.lastReadMs < idleMs) continue;
+      try {
+        await this.withLock(task, async () => {
+          if (!task.prepared || !task.clock!.advanceIdle(Date.now())) return;
+          const writes = new PendingWrites();
+          this.flushDue(task, writes);
+          await this.commit(task, writes, null);
+          task.log.info({ watermark: task.clock!.watermark }, 'idle partition closed up to its newest event time');
+        });
+      } catch (error) {
+        // The next batch prepares the partition again; its state comes back from the changelog.
+        task.log.warn({ err: error }, 'idle flush failed');
+        await this.resetTask(task);
+      }
     }
   }
 
@@ -265,6 +321,11 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
         prepared: false,
         failedAttempts: 0,
         firstFailureMs: null,
+        clock: null,
+        due: new Map(),
+        lastReadMs: Date.now(),
+        caughtUp: false,
+        lock: Promise.resolve(),
       };
       this.tasks.set(partition, task);
     }
@@ -293,7 +354,15 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     if (this.definition.state && (committed === null || committed !== task.committedOffset)) {
       const started = performance.now();
       const restored = await restorePartition(this.kafka, this.admin, this.changelogTopic, task.partition);
+      const clockBytes = restored.states.get(PartitionClock.changelogKey);
+      restored.states.delete(PartitionClock.changelogKey);
       task.states = new Map([...restored.states].map(([key, bytes]) => [key, this.definition.state!.decode(bytes)]));
+      const { eventTime } = this.definition;
+      if (eventTime) {
+        task.clock = PartitionClock.decode(eventTime.graceMs(this.config), clockBytes);
+        task.due.clear();
+        for (const [stateKey, state] of task.states) this.trackDue(task, stateKey, state as State);
+      }
       // Offsets and changelog are committed together, so this only matters if the offset commit was lost.
       if (restored.inputOffset >= BigInt(seekOffset)) seekOffset = String(restored.inputOffset + 1n);
       this.metrics.restoreDuration.observe({ stage: this.definition.stage }, (performance.now() - started) / 1000);
@@ -318,74 +387,160 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
 
   /** One batch, one transaction: outputs, dead letters, changelog and the next input offset. */
   private async process(task: PartitionTask, batch: Batch): Promise<void> {
-    const { stage } = this.definition;
-    const outputs: Message[] = [];
-    const deadLetters: Message[] = [];
-    const dirty = new Set<string>();
-    let newestEventTs = -Infinity;
+    const { stage, eventTime } = this.definition;
+    const writes = new PendingWrites();
+    let newestEventTs = Number.NEGATIVE_INFINITY;
 
     for (const message of batch.messages) {
       const key = message.key?.toString() ?? null;
-      const deadLetter = (reason: DlqReason, errorClass: string, text: string, fieldPath?: string) => {
-        deadLetters.push(this.deadLetterOf(task, message, reason, errorClass, text, fieldPath));
-        this.metrics.deadLettered.inc({ stage, reason });
-      };
       let value: TopicValues[In];
       try {
         value = await this.decode(message.value);
       } catch (error) {
         if (codeOf(error) !== 'undecodable') throw error;
-        deadLetter('undecodable', (error as Error).name, (error as Error).message);
+        this.addDeadLetter(task, writes, message, 'undecodable', (error as Error).name, (error as Error).message);
         continue;
       }
-      const ts = (value as { ts?: unknown }).ts;
-      if (typeof ts === 'number' && ts > newestEventTs) newestEventTs = ts;
-
       const stateKey = key ?? '';
-      let state = task.states.get(stateKey) as State;
-      if (this.definition.state && state === undefined) {
-        state = this.definition.state.initial();
-        task.states.set(stateKey, state);
-      }
+      const state = this.stateOf(task, stateKey);
+      const ctx = this.contextFor(task, message.offset, key);
       let results: Output<TopicValues[Out]>[];
       try {
-        results = this.definition.transform(value, state, this.contextFor(task, message.offset, key));
+        results = this.definition.transform(value, state, ctx);
       } catch (error) {
         if ((error as { retriable?: unknown }).retriable === true) throw error;
         task.log.warn({ err: error, offset: message.offset, entity: key }, 'transform failed; dead-lettered');
-        deadLetter('unprocessable', (error as Error).name ?? 'Error', String((error as Error).message ?? error));
+        this.addDeadLetter(task, writes, message, 'unprocessable', (error as Error).name ?? 'Error', String((error as Error).message ?? error));
         continue;
-      }
-      if (this.definition.state) dirty.add(stateKey);
-      for (const result of results) {
-        if (result.kind === 'emit') {
-          outputs.push({ key: result.key, value: this.serde.encode(this.outputSchemaId, result.value) });
-        } else {
-          deadLetter(result.reason, 'ContractViolation', result.message, result.fieldPath);
+      } finally {
+        // The record moves the watermark after the transform saw the one before it.
+        const ts = (value as { ts?: unknown }).ts;
+        if (typeof ts === 'number') {
+          if (ts > newestEventTs) newestEventTs = ts;
+          task.clock?.observe(ts);
         }
       }
+      this.addOutputs(task, writes, results, message);
+      if (this.definition.state) writes.dirty.add(stateKey);
+      if (eventTime) this.trackDue(task, stateKey, state);
     }
+    if (eventTime) this.flushDue(task, writes);
 
     const nextOffset = String(BigInt(batch.lastOffset()) + 1n);
-    const changelog: Message[] = [...dirty].map((key) => ({
-      key,
-      value: this.definition.state!.encode(task.states.get(key) as State),
-      partition: task.partition,
-      headers: { [inputOffsetHeader]: batch.lastOffset() },
-    }));
-    const topicMessages = [
-      { topic: this.outputTopic, messages: outputs },
-      { topic: this.topics.dlq, messages: deadLetters },
-      { topic: this.changelogTopic, messages: changelog },
-    ].filter((t) => t.messages.length > 0);
+    await this.commit(task, writes, nextOffset);
+    task.committedOffset = nextOffset;
+    this.metrics.recordsIn.inc({ stage }, batch.messages.length);
+    this.metrics.batchSize.observe({ stage }, batch.messages.length);
+    const nowMs = Date.now();
+    for (const message of batch.messages) this.metrics.recordLatency.observe({ stage }, (nowMs - Number(message.timestamp)) / 1000);
+    const partition = String(task.partition);
+    this.metrics.offsetLag.set({ stage, partition }, Number(batch.offsetLag()));
+    if (newestEventTs > Number.NEGATIVE_INFINITY) this.metrics.eventTimeLag.set({ stage, partition }, (nowMs - newestEventTs) / 1000);
+  }
 
+  private stateOf(task: PartitionTask, stateKey: string): State {
+    let state = task.states.get(stateKey) as State;
+    if (this.definition.state && state === undefined) {
+      state = this.definition.state.initial();
+      task.states.set(stateKey, state);
+    }
+    return state;
+  }
+
+  private trackDue(task: PartitionTask, stateKey: string, state: State): void {
+    const due = this.definition.eventTime!.dueAt(state);
+    if (due === null) task.due.delete(stateKey);
+    else task.due.set(stateKey, due);
+  }
+
+  /** Gives every entity whose due time the watermark has reached its chance to emit. */
+  private flushDue(task: PartitionTask, writes: PendingWrites): void {
+    const watermark = task.clock!.watermark;
+    for (const [stateKey, due] of task.due) {
+      if (due > watermark) continue;
+      const state = task.states.get(stateKey) as State;
+      const results = this.definition.eventTime!.flush(state, watermark, this.contextFor(task, task.committedOffset ?? '-1', stateKey || null));
+      this.addOutputs(task, writes, results, null);
+      writes.dirty.add(stateKey);
+      this.trackDue(task, stateKey, state);
+    }
+  }
+
+  private addOutputs(task: PartitionTask, writes: PendingWrites, results: Output<TopicValues[Out]>[], message: KafkaMessage | null): void {
+    for (const result of results) {
+      if (result.kind === 'dead-letter') {
+        if (!message) throw new Error(`${this.definition.stage}: a flush cannot dead-letter; only records can`);
+        this.addDeadLetter(task, writes, message, result.reason, 'ContractViolation', result.message, result.fieldPath, result.headers);
+        continue;
+      }
+      const topicKey = result.topic ?? this.definition.output;
+      const schemaId = this.outputSchemaIds.get(topicKey);
+      if (schemaId === undefined) throw new Error(`${this.definition.stage} emitted to ${topicKey}, which is not among its outputs`);
+      writes.add(this.topics[topicKey], { key: result.key, value: this.serde.encode(schemaId, result.value) });
+    }
+  }
+
+  private addDeadLetter(
+    task: PartitionTask,
+    writes: PendingWrites,
+    message: KafkaMessage,
+    reason: DlqReason,
+    errorClass: string,
+    text: string,
+    fieldPath?: string,
+    extraHeaders?: Record<string, string>,
+  ): void {
+    const nowMs = Date.now();
+    const headers = deadLetterHeaders({
+      topic: this.inputTopic,
+      partition: task.partition,
+      offset: message.offset,
+      stage: this.definition.stage,
+      reason,
+      errorClass,
+      message: text,
+      firstFailureMs: task.firstFailureMs ?? nowMs,
+      lastFailureMs: nowMs,
+      attempts: task.failedAttempts + 1,
+      ...(fieldPath === undefined ? {} : { fieldPath }),
+    });
+    writes.add(this.topics.dlq, { key: message.key, value: message.value, headers: { ...message.headers, ...extraHeaders, ...headers } });
+    this.metrics.deadLettered.inc({ stage: this.definition.stage, reason });
+  }
+
+  /**
+   * Writes outputs, dead letters and the changed states (with the partition clock) in one
+   * transaction, with the input offset when a batch was read (an idle flush has none).
+   */
+  private async commit(task: PartitionTask, writes: PendingWrites, nextOffset: string | null): Promise<void> {
+    const { stage } = this.definition;
+    const reflectedOffset = String(BigInt(nextOffset ?? task.committedOffset ?? '0') - 1n);
+    for (const stateKey of writes.dirty) {
+      writes.add(this.changelogTopic, {
+        key: stateKey,
+        value: this.definition.state!.encode(task.states.get(stateKey) as State),
+        partition: task.partition,
+        headers: { [inputOffsetHeader]: reflectedOffset },
+      });
+    }
+    if (task.clock) {
+      writes.add(this.changelogTopic, {
+        key: PartitionClock.changelogKey,
+        value: task.clock.encode(),
+        partition: task.partition,
+        headers: { [inputOffsetHeader]: reflectedOffset },
+      });
+    }
     const transaction = await task.producer!.transaction();
     try {
+      const topicMessages = writes.topicMessages();
       if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages });
-      await transaction.sendOffsets({
-        consumerGroupId: this.topics.group(stage),
-        topics: [{ topic: this.inputTopic, partitions: [{ partition: task.partition, offset: nextOffset }] }],
-      });
+      if (nextOffset !== null) {
+        await transaction.sendOffsets({
+          consumerGroupId: this.topics.group(stage),
+          topics: [{ topic: this.inputTopic, partitions: [{ partition: task.partition, offset: nextOffset }] }],
+        });
+      }
     } catch (error) {
       await transaction.abort().then(
         () => this.metrics.transactions.inc({ stage, outcome: 'aborted' }),
@@ -399,16 +554,10 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       this.metrics.transactions.inc({ stage, outcome: 'uncertain' });
       throw error;
     }
-    task.committedOffset = nextOffset;
     this.metrics.transactions.inc({ stage, outcome: 'committed' });
-    this.metrics.recordsIn.inc({ stage }, batch.messages.length);
-    this.metrics.recordsOut.inc({ stage, topic: this.outputTopic }, outputs.length);
-    this.metrics.batchSize.observe({ stage }, batch.messages.length);
-    const nowMs = Date.now();
-    for (const message of batch.messages) this.metrics.recordLatency.observe({ stage }, (nowMs - Number(message.timestamp)) / 1000);
-    const partition = String(task.partition);
-    this.metrics.offsetLag.set({ stage, partition }, Number(batch.offsetLag()));
-    if (newestEventTs > -Infinity) this.metrics.eventTimeLag.set({ stage, partition }, (nowMs - newestEventTs) / 1000);
+    for (const [topic, messages] of writes.byTopic) {
+      if (topic !== this.topics.dlq && topic !== this.changelogTopic) this.metrics.recordsOut.inc({ stage, topic }, messages.length);
+    }
   }
 
   private async decode(bytes: Buffer | null): Promise<TopicValues[In]> {
@@ -417,32 +566,9 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     return (await this.serde.decode(bytes, this.inputReader)).value as TopicValues[In];
   }
 
-  private deadLetterOf(task: PartitionTask, message: Batch['messages'][number], reason: DlqReason, errorClass: string, text: string, fieldPath?: string): Message {
-    const nowMs = Date.now();
-    return {
-      key: message.key,
-      value: message.value,
-      headers: {
-        ...message.headers,
-        ...deadLetterHeaders({
-          topic: this.inputTopic,
-          partition: task.partition,
-          offset: message.offset,
-          stage: this.definition.stage,
-          reason,
-          errorClass,
-          message: text,
-          firstFailureMs: task.firstFailureMs ?? nowMs,
-          lastFailureMs: nowMs,
-          attempts: task.failedAttempts + 1,
-          ...(fieldPath === undefined ? {} : { fieldPath }),
-        }),
-      },
-    };
-  }
-
   private contextFor(task: PartitionTask, offset: string, key: string | null): StageContext<Config> {
-    return { config: this.config, now: Date.now, topic: this.inputTopic, partition: task.partition, offset, key, log: task.log };
+    const watermark = task.clock?.watermark ?? Number.NEGATIVE_INFINITY;
+    return { config: this.config, now: Date.now, topic: this.inputTopic, partition: task.partition, offset, key, watermark, log: task.log };
   }
 
   /** After any failure the transaction's effects are gone: drop the producer and the state, pause, and retry later. */
@@ -450,10 +576,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     const code = codeOf(error) ?? 'unknown';
     task.failedAttempts += 1;
     task.firstFailureMs ??= Date.now();
-    task.prepared = false;
-    task.committedOffset = null;
-    task.states.clear();
-    await this.dropProducer(task);
+    await this.resetTask(task);
     this.metrics.retries.inc({ stage: this.definition.stage, code });
     const delayMs = backoffMs(this.runtime.retry, task.failedAttempts);
     task.log.warn({ err: error, code, attempt: task.failedAttempts, delayMs }, 'batch failed; partition paused');
@@ -464,6 +587,16 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       resume();
     }, delayMs);
     this.timers.add(timer);
+  }
+
+  /** Forgets what the task holds in memory; the next batch prepares it again from the committed offset and the changelog. */
+  private async resetTask(task: PartitionTask): Promise<void> {
+    task.prepared = false;
+    task.committedOffset = null;
+    task.states.clear();
+    task.due.clear();
+    task.clock = null;
+    await this.dropProducer(task);
   }
 
   private async dropProducer(task: PartitionTask): Promise<void> {
@@ -487,4 +620,20 @@ function kafkaLogger(log: Logger) {
       if (level === kafkaLogLevel.ERROR || level === kafkaLogLevel.WARN) kafkaLog.warn(fields, message);
       else if (level === kafkaLogLevel.INFO) kafkaLog.debug(fields, message);
     };
+}
+
+/** What one transaction will write, by topic, and which entity states changed. */
+class PendingWrites {
+  readonly byTopic = new Map<string, Message[]>();
+  readonly dirty = new Set<string>();
+
+  add(topic: string, message: Message): void {
+    const messages = this.byTopic.get(topic);
+    if (messages) messages.push(message);
+    else this.byTopic.set(topic, [message]);
+  }
+
+  topicMessages(): Array<{ topic: string; messages: Message[] }> {
+    return [...this.byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AvroTopic, TopicValues } from '@gridstream/schemas';
 import type { DlqReason } from './errors.js';
 
 /** What a transform sees besides the record: its config, the clock and where the record came from. */
@@ -11,6 +12,8 @@ export interface StageContext<Config> {
   readonly offset: string;
   /** The record's message key (the entity id), or null when the producer sent none. */
   readonly key: string | null;
+  /** The partition's event-time watermark before this record (-Infinity for stages without event time). */
+  readonly watermark: number;
   readonly log: Logger;
 }
 
@@ -19,6 +22,15 @@ export interface Emit<Out> {
   kind: 'emit';
   key: string;
   value: Out;
+  topic?: undefined;
+}
+
+/** A record for another of the stage's output topics (listed in its `outputs`). */
+export interface EmitTo {
+  kind: 'emit';
+  key: string;
+  value: unknown;
+  topic: AvroTopic;
 }
 
 /** A record the stage cannot use: its original bytes go to the DLQ with this reason. */
@@ -28,9 +40,11 @@ export interface DeadLetter {
   message: string;
   /** Where in the record the problem is, e.g. `values.load`. */
   fieldPath?: string;
+  /** More context for the DLQ record, e.g. `gridstream.late.by.ms`. */
+  headers?: Record<string, string>;
 }
 
-export type Output<Out> = Emit<Out> | DeadLetter;
+export type Output<Out> = Emit<Out> | EmitTo | DeadLetter;
 
 /**
  * A stage's pure transform: one input record and the state of its entity (mutated in place) in,
@@ -44,6 +58,16 @@ export function emit<Out>(key: string, value: Out): Emit<Out> {
   return { kind: 'emit', key, value };
 }
 
-export function deadLetter(reason: DlqReason, message: string, fieldPath?: string): DeadLetter {
-  return fieldPath === undefined ? { kind: 'dead-letter', reason, message } : { kind: 'dead-letter', reason, message, fieldPath };
+export function emitTo<T extends AvroTopic>(topic: T, key: string, value: TopicValues[T]): EmitTo {
+  return { kind: 'emit', key, value, topic };
+}
+
+export function deadLetter(reason: DlqReason, message: string, fieldPath?: string, headers?: Record<string, string>): DeadLetter {
+  return {
+    kind: 'dead-letter',
+    reason,
+    message,
+    ...(fieldPath === undefined ? {} : { fieldPath }),
+    ...(headers === undefined ? {} : { headers }),
+  };
 }

@@ -3,10 +3,12 @@ import type { Output, StageContext } from './transform.js';
 /** A stateful stage that works in event time: the runtime keeps each partition's watermark and tells the stage when it moves. */
 export interface EventTime<State, Config, Out> {
   graceMs(config: Config): number;
-  /** A caught-up partition that has read nothing for this long moves its watermark up to the newest event time it has seen. */
+  /** A caught-up partition that has read nothing for this long closes everything it holds (see PartitionClock.advanceIdle). */
   idleMs(config: Config): number;
   /** The event time at which the entity's state has something to give out, or null when it holds nothing open. */
   dueAt(state: State): number | null;
+  /** The watermark that closes everything the entity's state holds open, or null when it holds nothing. */
+  closedBy(state: State): number | null;
   /** The outputs of an entity whose due time the watermark has reached. */
   flush(state: State, watermark: number, ctx: StageContext<Config>): Output<Out>[];
 }
@@ -45,9 +47,12 @@ export class PartitionClock {
     if (ts > this.maxTs) this.maxTs = ts;
   }
 
-  /** After an idle spell: up to the newest event time seen, never past wall-clock time minus the grace. Whether it moved. */
-  advanceIdle(nowMs: number): boolean {
-    const target = Math.min(this.maxTs, nowMs - this.graceMs);
+  /**
+   * After an idle spell: far enough to close everything held open (`closedBy`, from the
+   * states), never past wall-clock time minus the grace. Whether it moved.
+   */
+  advanceIdle(nowMs: number, closedBy: number): boolean {
+    const target = Math.min(closedBy, nowMs - this.graceMs);
     if (target <= this.watermark) return false;
     this.idleWatermark = target;
     return true;

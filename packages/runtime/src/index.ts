@@ -11,3 +11,4 @@ export { TopicClient, type OutgoingRecord, type TopicRecord } from './topic-clie
 export type { TopicSpec } from './topics-admin.js';
 export { testContext } from './test-context.js';
 export { PartitionClock, type EventTime } from './event-time.js';
+export { runInMemory, type InMemoryResult, type InMemoryStage } from './in-memory-stage.js';

@@ -295,11 +295,11 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       if (Date.now() - task.lastReadMs < idleMs) continue;
       try {
         await this.withLock(task, async () => {
-          if (!task.prepared || !task.clock!.advanceIdle(Date.now())) return;
+          if (!task.prepared || !task.clock!.advanceIdle(Date.now(), this.closedBy(task))) return;
           const writes = new PendingWrites();
           this.flushDue(task, writes);
           await this.commit(task, writes, null);
-          task.log.info({ watermark: task.clock!.watermark }, 'idle partition closed up to its newest event time');
+          task.log.info({ watermark: task.clock!.watermark }, 'idle partition closed what it held');
         });
       } catch (error) {
         // The next batch prepares the partition again; its state comes back from the changelog.
@@ -464,6 +464,16 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       writes.dirty.add(stateKey);
       this.trackDue(task, stateKey, state);
     }
+  }
+
+  /** The watermark that closes everything the partition's entities hold open. */
+  private closedBy(task: PartitionTask): number {
+    let closedBy = Number.NEGATIVE_INFINITY;
+    for (const stateKey of task.due.keys()) {
+      const entityClosedBy = this.definition.eventTime!.closedBy(task.states.get(stateKey) as State);
+      if (entityClosedBy !== null && entityClosedBy > closedBy) closedBy = entityClosedBy;
+    }
+    return closedBy;
   }
 
   private addOutputs(task: PartitionTask, writes: PendingWrites, results: Output<TopicValues[Out]>[], message: KafkaMessage | null): void {

@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { deadLetter, emit, emitTo, type EventTime, type Output, type Transform } from '@gridstream/runtime';
+import type { CleanMeasurement, Gap, Measurement } from '@gridstream/schemas';
+import { aggregationOf, contracts, toCanonical, variableContract, type SourceContract } from '@gridstream/sources';
+import type { CleanState, StepRecord } from './clean-state.js';
+import type { CleanConfig } from './config.js';
+
+/** Takes a valid measurement into its entity's open step, or drops it as a duplicate, or dead-letters it as late (docs/clean.md 1-5). */
+export const clean: Transform<Measurement, CleanState, CleanConfig, CleanMeasurement> = (m, state, ctx) => {
+  const contract = contractOf(m.source);
+  const cadenceMs = contract.cadenceMs;
+  state.source = m.source;
+  const watermark = ctx.watermark;
+  const repeatHorizon = watermark - ctx.config.graceMs - 2 * cadenceMs;
+  state.seen = state.seen.filter((ts) => ts >= repeatHorizon);
+  if (m.ts >= repeatHorizon && state.seen.includes(m.ts)) {
+    ctx.log.debug({ entity: m.entity, ts: m.ts, offset: ctx.offset }, 'duplicate dropped');
+    return [];
+  }
+  const step = Math.floor(m.ts / cadenceMs) * cadenceMs;
+  const lateByMs = watermark - (step + cadenceMs);
+  if (lateByMs >= 0) {
+    return [deadLetter('late', `ts ${new Date(m.ts).toISOString()}: its step closed ${lateByMs} ms before it arrived`, 'ts', { 'gridstream.late.by.ms': String(lateByMs) })];
+  }
+  state.seen.push(m.ts);
+  const record = toStepRecord(m, contract);
+  const open = state.open.find((o) => o.step === step);
+  if (open) open.records.push(record);
+  else {
+    state.open.push({ step, records: [record] });
+    state.open.sort((a, b) => a.step - b.step);
+  }
+  return [];
+};
+
+/** Closes the entity's steps the watermark has passed, oldest first (docs/clean.md 6-10). */
+export const cleanEventTime: EventTime<CleanState, CleanConfig, CleanMeasurement> = {
+  graceMs: (config) => config.graceMs,
+  idleMs: (config) => config.idleMs,
+  dueAt: (state) => (state.open.length === 0 ? null : state.open[0]!.step + contractOf(state.source).cadenceMs),
+  closedBy: (state) => (state.open.length === 0 ? null : state.open[state.open.length - 1]!.step + contractOf(state.source).cadenceMs),
+  flush(state, watermark, ctx) {
+    const contract = contractOf(state.source);
+    const outputs: Output<CleanMeasurement>[] = [];
+    while (state.open.length > 0 && state.open[0]!.step + contract.cadenceMs <= watermark) {
+      const { step, records } = state.open.shift()!;
+      outputs.push(...closeStep(state, ctx.key ?? '', contract, step, records, ctx.config));
+    }
+    return outputs;
+  },
+};
+
+function closeStep(
+  state: CleanState,
+  entity: string,
+  contract: SourceContract,
+  step: number,
+  records: StepRecord[],
+  config: CleanConfig,
+): Output<CleanMeasurement>[] {
+  const { source } = state;
+  const present = resample(entity, source, contract, step, records);
+  const raw = { ...present.values };
+  flagOutliers(present, state.history, contract, config);
+  state.history.push(raw);
+  if (state.history.length > config.hampelWindowSteps) state.history.shift();
+
+  const outputs: Output<CleanMeasurement>[] = [];
+  const last = state.last;
+  if (last && step - last.ts > contract.cadenceMs) {
+    const missingSteps = (step - last.ts) / contract.cadenceMs - 1;
+    const filled = missingSteps <= config.maxInterpolateSteps;
+    const gap: Gap = { source, entity, start: last.ts + contract.cadenceMs, end: step, stepMs: contract.cadenceMs, missingSteps, imputedSteps: filled ? missingSteps : 0 };
+    outputs.push(emitTo('gaps', entity, gap));
+    if (filled) {
+      for (let k = 1; k <= missingSteps; k++) outputs.push(emit(entity, imputedStep(entity, source, contract, last, present, k, missingSteps)));
+    }
+  }
+  outputs.push(emit(entity, present));
+  state.last = { ts: step, values: present.values, tags: present.tags };
+  return outputs;
+}
+
+/** Sums energy and averages the rest over the step's records, added in event-time order. */
+function resample(entity: string, source: string, contract: SourceContract, step: number, records: StepRecord[]): CleanMeasurement {
+  const sorted = [...records].sort((a, b) => a.ts - b.ts);
+  const newest = sorted[sorted.length - 1]!;
+  const names = [...new Set(sorted.flatMap((r) => Object.keys(r.values)))].sort();
+  const values: Record<string, number> = {};
+  const units: Record<string, string> = {};
+  for (const name of names) {
+    const variable = variableContract(contract, name)!;
+    let sum = 0;
+    let count = 0;
+    for (const record of sorted) {
+      const value = record.values[name];
+      if (value === undefined) continue;
+      sum += value;
+      count += 1;
+    }
+    values[name] = aggregationOf(variable.quantity) === 'sum' ? sum : sum / count;
+    units[name] = variable.unit;
+  }
+  const convertedFrom = sortedKeys(Object.assign({}, ...sorted.map((r) => r.convertedFrom)) as Record<string, string>);
+  return {
+    source,
+    entity,
+    ts: step,
+    values,
+    units,
+    tags: newest.tags,
+    eventId: newest.eventId,
+    ingestedAt: Math.max(...sorted.map((r) => r.ingestedAt)),
+    imputed: [],
+    outliers: [],
+    convertedFrom,
+    resampledFrom: sorted.length,
+  };
+}
+
+/** Hampel's test against the last present steps; flagged values of variables set to be replaced become the median. */
+function flagOutliers(present: CleanMeasurement, history: Array<Record<string, number>>, contract: SourceContract, config: CleanConfig): void {
+  for (const name of Object.keys(present.values)) {
+    const earlier = history.map((step) => step[name]).filter((v): v is number => v !== undefined);
+    if (earlier.length < config.hampelMinSteps) continue;
+    const center = median(earlier);
+    const mad = median(earlier.map((v) => Math.abs(v - center)));
+    const scale = Math.max(1.4826 * mad, variableContract(contract, name)!.noiseFloor ?? 0, 0.05 * Math.abs(center));
+    if (Math.abs(present.values[name]! - center) <= config.hampelThreshold * scale) continue;
+    present.outliers.push(name);
+    if (config.replaceOutliers.includes(name)) present.values[name] = center;
+  }
+}
+
+function imputedStep(
+  entity: string,
+  source: string,
+  contract: SourceContract,
+  before: NonNullable<CleanState['last']>,
+  after: CleanMeasurement,
+  k: number,
+  missingSteps: number,
+): CleanMeasurement {
+  const ts = before.ts + k * contract.cadenceMs;
+  const names = Object.keys(before.values)
+    .filter((name) => after.values[name] !== undefined)
+    .sort();
+  const values: Record<string, number> = {};
+  const units: Record<string, string> = {};
+  for (const name of names) {
+    const variable = variableContract(contract, name)!;
+    const p = before.values[name]!;
+    values[name] = variable.interpolation === 'carry-forward' ? p : p + ((after.values[name]! - p) * k) / (missingSteps + 1);
+    units[name] = variable.unit;
+  }
+  return {
+    source,
+    entity,
+    ts,
+    values,
+    units,
+    tags: before.tags,
+    eventId: createHash('sha256').update(`${entity}@${ts}`).digest('hex'),
+    ingestedAt: after.ingestedAt,
+    imputed: names,
+    outliers: [],
+    convertedFrom: {},
+    resampledFrom: 0,
+  };
+}
+
+function toStepRecord(m: Measurement, contract: SourceContract): StepRecord {
+  const values: Record<string, number> = {};
+  const convertedFrom: Record<string, string> = {};
+  for (const name of Object.keys(m.values).sort()) {
+    const variable = variableContract(contract, name)!;
+    const unit = m.units[name] ?? '';
+    values[name] = toCanonical(variable, m.values[name]!, unit)!;
+    if (unit !== variable.unit) convertedFrom[name] = unit;
+  }
+  return { ts: m.ts, values, convertedFrom, tags: m.tags, eventId: m.eventId, ingestedAt: m.ingestedAt };
+}
+
+/** The median; of an even count, the mean of the two middle values. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function sortedKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function contractOf(source: string): SourceContract {
+  const contract = contracts[source];
+  if (!contract) throw new Error(`no contract for source ${source}; validate lets only known sources through`);
+  return contract;
+}

@@ -72,6 +72,8 @@ interface PartitionTask {
   states: Map<string, unknown>;
   /** The input offset this instance committed last; null when its in-memory state cannot be trusted. */
   committedOffset: string | null;
+  /** Assigned to this instance in the current generation. */
+  assigned: boolean;
   prepared: boolean;
   failedAttempts: number;
   firstFailureMs: number | null;
@@ -81,6 +83,11 @@ interface PartitionTask {
   /** When a batch was last read, and whether the consumer had then reached the end of the partition. */
   lastReadMs: number;
   caughtUp: boolean;
+  /**
+   * Set when the consumer skipped a stretch holding only transaction markers (or aborted
+   * records), which eachBatch never sees: the offset after it, to be committed so lag reaches 0.
+   */
+  skippedUpTo: bigint | null;
   /** Batches and idle flushes of one partition take turns. */
   lock: Promise<unknown>;
 }
@@ -200,8 +207,11 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     const { GROUP_JOIN, CRASH, STOP, END_BATCH_PROCESS } = this.consumer.events;
     // Also fired for batches holding only transaction markers, so the end of a partition is seen.
     this.consumer.on(END_BATCH_PROCESS, ({ payload }) => {
-      const task = this.tasks.get(payload.partition);
-      if (task && payload.topic === this.inputTopic) task.caughtUp = payload.offsetLag === '0';
+      if (payload.topic !== this.inputTopic || this.stopping) return;
+      const task = this.taskFor(payload.partition);
+      task.caughtUp = payload.offsetLag === '0';
+      // A batch with nothing left after filtering (eachBatch never sees it) was fetched from the offset this instance committed.
+      if (payload.batchSize === 0 && task.prepared) task.skippedUpTo = BigInt(payload.lastOffset) + 1n;
     });
     this.consumer.on(GROUP_JOIN, ({ payload }) => this.onAssigned(payload.memberAssignment[this.inputTopic] ?? []));
     this.consumer.on(STOP, () => (this.assigned = 0));
@@ -218,14 +228,12 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.runtime.concurrentPartitions,
-      eachBatch: (payload) => this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat, payload.pause),
+      eachBatch: (payload) => this.onBatch(payload.batch, payload.resolveOffset, payload.heartbeat, payload.pause, payload.isStale),
     });
-    if (this.definition.eventTime) {
-      const idleMs = this.definition.eventTime.idleMs(this.config);
-      const timer = setInterval(() => void this.closeIdlePartitions(idleMs), Math.min(1_000, Math.max(50, idleMs / 4)));
-      timer.unref();
-      this.timers.add(timer);
-    }
+    const idleMs = this.definition.eventTime?.idleMs(this.config) ?? Number.POSITIVE_INFINITY;
+    const timer = setInterval(() => void this.onTick(idleMs), Math.min(1_000, Math.max(50, idleMs / 4)));
+    timer.unref();
+    this.timers.add(timer);
     if (this.definition.attach) this.attached = await this.definition.attach({ config: this.config, runtime: this.runtime, log: this.log, metrics: this.metrics });
     this.started = true;
     this.log.info({ input: this.inputTopic, output: this.outputTopic }, 'started');
@@ -249,15 +257,23 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     this.assigned = partitions.length;
     this.metrics.assignedPartitions.set({ stage: this.definition.stage }, partitions.length);
     const kept = new Set(partitions);
+    for (const partition of partitions) this.taskFor(partition);
     for (const task of this.tasks.values()) {
       task.prepared = false;
-      if (!kept.has(task.partition)) void this.resetTask(task);
+      task.assigned = kept.has(task.partition);
+      if (!task.assigned) void this.resetTask(task);
     }
     this.log.info({ topic: this.inputTopic, partitions }, 'assigned');
   }
 
-  private async onBatch(batch: Batch, resolveOffset: (offset: string) => void, heartbeat: () => Promise<void>, pause: () => () => void): Promise<void> {
-    if (this.stopping) return;
+  private async onBatch(
+    batch: Batch,
+    resolveOffset: (offset: string) => void,
+    heartbeat: () => Promise<void>,
+    pause: () => () => void,
+    isStale: () => boolean,
+  ): Promise<void> {
+    if (this.stopping || isStale()) return; // fetched before a seek: the sought offset is read next
     const task = this.taskFor(batch.partition);
     task.lastReadMs = Date.now();
     try {
@@ -285,21 +301,37 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
   }
 
   /**
-   * A partition that has reached its end and read nothing for `idleMs` closes what it holds
-   * (DESIGN.md: idle partitions still close windows), in a transaction of its own. Never while
-   * lagging: a replay would close windows early.
+   * Work between batches, in a transaction of its own: a partition that has reached its end and
+   * read nothing for `idleMs` closes what it holds (DESIGN.md: idle partitions still close
+   * windows; never while lagging, or a replay would close them early), and the offset moves
+   * past trailing transaction markers.
    */
-  private async closeIdlePartitions(idleMs: number): Promise<void> {
+  private async onTick(idleMs: number): Promise<void> {
     for (const task of this.tasks.values()) {
-      if (this.stopping || !task.prepared || !task.clock || !task.caughtUp || task.due.size === 0) continue;
-      if (Date.now() - task.lastReadMs < idleMs) continue;
+      if (this.stopping) continue;
+      if (!task.prepared) {
+        // A partition with nothing (or only markers) left to read gets no batch that would prepare it.
+        if (!task.assigned) continue;
+        await this.withLock(task, async () => {
+          if (!task.prepared) await this.prepare(task);
+        }).catch((error: unknown) => task.log.warn({ err: error }, 'prepare failed'));
+        continue;
+      }
+      const skipped = task.skippedUpTo !== null && task.skippedUpTo > BigInt(task.committedOffset ?? '0');
+      const idle = task.clock !== null && task.caughtUp && task.due.size > 0 && Date.now() - task.lastReadMs >= idleMs;
+      if (!skipped && !idle) continue;
       try {
         await this.withLock(task, async () => {
-          if (!task.prepared || !task.clock!.advanceIdle(Date.now(), this.closedBy(task))) return;
+          if (!task.prepared) return;
           const writes = new PendingWrites();
-          this.flushDue(task, writes);
-          await this.commit(task, writes, null);
-          task.log.info({ watermark: task.clock!.watermark }, 'idle partition closed what it held');
+          if (idle && task.clock!.advanceIdle(Date.now(), this.closedBy(task))) {
+            this.flushDue(task, writes);
+            task.log.info({ watermark: task.clock!.watermark }, 'idle partition closed what it held');
+          }
+          const nextOffset = task.skippedUpTo !== null && task.skippedUpTo > BigInt(task.committedOffset ?? '0') ? String(task.skippedUpTo) : null;
+          if (writes.byTopic.size === 0 && nextOffset === null) return;
+          await this.commit(task, writes, nextOffset);
+          if (nextOffset !== null) task.committedOffset = nextOffset;
         });
       } catch (error) {
         // The next batch prepares the partition again; its state comes back from the changelog.
@@ -318,6 +350,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
         producer: null,
         states: new Map(),
         committedOffset: null,
+        assigned: true,
         prepared: false,
         failedAttempts: 0,
         firstFailureMs: null,
@@ -325,6 +358,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
         due: new Map(),
         lastReadMs: Date.now(),
         caughtUp: false,
+        skippedUpTo: null,
         lock: Promise.resolve(),
       };
       this.tasks.set(partition, task);
@@ -370,6 +404,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       task.log.info({ entities: task.states.size, offset: seekOffset, ms: Math.round(performance.now() - started) }, 'state restored');
     }
     task.committedOffset = seekOffset;
+    task.skippedUpTo = null;
     task.prepared = true;
     this.consumer.seek({ topic: this.inputTopic, partition: task.partition, offset: seekOffset });
   }
@@ -606,6 +641,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     task.states.clear();
     task.due.clear();
     task.clock = null;
+    task.skippedUpTo = null;
     await this.dropProducer(task);
   }
 

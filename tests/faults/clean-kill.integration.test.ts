@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cleanReference } from '@gridstream/clean/reference';
+import { featureReference } from '@gridstream/feature/reference';
 import { TopicClient, type TopicRecord } from '@gridstream/runtime';
-import { topicNames, type CleanMeasurement, type Gap, type Measurement } from '@gridstream/schemas';
+import { topicNames, type CleanMeasurement, type FeatureVector, type Gap, type Measurement } from '@gridstream/schemas';
 import { defaultSimulationConfig, simulate } from '@gridstream/simulator';
 import { freePort, startService, uniqueName, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
 
@@ -17,7 +18,7 @@ const cleanSettings = {
   CLEAN_IDLE_MS: '2000',
 };
 
-describe('ingest → validate → clean, with clean killed mid-run', () => {
+describe('ingest → validate → clean → feature, with clean and feature killed mid-run', () => {
   const client = new TopicClient({ brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl });
   const prefix = uniqueName('clean-kill');
   const t = topicNames(prefix);
@@ -36,8 +37,8 @@ describe('ingest → validate → clean, with clean killed mid-run', () => {
     services.push(service);
     return service;
   };
-  const lag = (stage: 'ingest' | 'validate' | 'clean', topic: string) => client.groupLag(t.group(stage), topic);
-  const decodeAll = async <T>(records: TopicRecord[], topicKey: 'valid' | 'clean' | 'gaps') =>
+  const lag = (stage: 'ingest' | 'validate' | 'clean' | 'feature', topic: string) => client.groupLag(t.group(stage), topic);
+  const decodeAll = async <T>(records: TopicRecord[], topicKey: 'valid' | 'clean' | 'gaps' | 'features') =>
     Promise.all(records.map(async (r) => ({ record: r, value: (await client.decodeAvro(topicKey, r.value!)) as T })));
   const byEntityAndTime = <T extends { entity: string }>(time: (v: T) => number) => (a: T, b: T) =>
     a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : time(a) - time(b);
@@ -48,7 +49,21 @@ describe('ingest → validate → clean, with clean killed mid-run', () => {
     await client.close();
   });
 
-  it('writes exactly what the batch reference computes from <p>.valid', { timeout: 300_000 }, async () => {
+  /** Starts a stage, kills it with SIGKILL as soon as it has committed something, twice, then lets a third instance finish. */
+  async function runKilledTwice(stage: 'clean' | 'feature', input: string, extra: Record<string, string>): Promise<void> {
+    for (const _ of [1, 2]) {
+      const lagBefore = await lag(stage, input);
+      const victim = run(stage, extra);
+      await waitUntil(`${stage} to commit a batch`, async () => (await lag(stage, input)) < lagBefore, 90_000, 20);
+      victim.child.kill('SIGKILL');
+      expect(await victim.exited).toBe('SIGKILL');
+      expect(await lag(stage, input), `${stage} killed before the end of its input`).toBeGreaterThan(0);
+    }
+    run(stage, extra);
+    await waitUntil(`${stage} to catch up`, async () => (await lag(stage, input)) === 0, 120_000, 250);
+  }
+
+  it('writes exactly what the batch references compute from <p>.valid', { timeout: 300_000 }, async () => {
     // A simulated day with shuffles within the grace, 5 % duplicates, gaps and outliers.
     const simulation = defaultSimulationConfig({
       seed: 5,
@@ -66,18 +81,7 @@ describe('ingest → validate → clean, with clean killed mid-run', () => {
     run('validate');
     await waitUntil('ingest and validate to finish', async () => (await lag('ingest', t.ingestJson)) === 0 && (await lag('validate', t.raw)) === 0, 120_000, 500);
 
-    let kills = 0;
-    for (const _ of [1, 2]) {
-      const lagBefore = await lag('clean', t.valid);
-      const victim = run('clean', { ...cleanSettings, GRIDSTREAM_MAX_BATCH_BYTES: '8192' });
-      await waitUntil('clean to commit a batch', async () => (await lag('clean', t.valid)) < lagBefore, 90_000, 20);
-      victim.child.kill('SIGKILL');
-      expect(await victim.exited).toBe('SIGKILL');
-      expect(await lag('clean', t.valid), 'killed before the end of the input').toBeGreaterThan(0);
-      kills += 1;
-    }
-    run('clean', { ...cleanSettings, GRIDSTREAM_MAX_BATCH_BYTES: '8192' });
-    await waitUntil('clean to catch up', async () => (await lag('clean', t.valid)) === 0, 120_000, 250);
+    await runKilledTwice('clean', t.valid, { ...cleanSettings, GRIDSTREAM_MAX_BATCH_BYTES: '8192' });
 
     const valid = await decodeAll<Measurement>(await client.readAll(t.valid), 'valid');
     const partitions: Measurement[][] = Array.from({ length: PARTITIONS }, () => []);
@@ -107,9 +111,15 @@ describe('ingest → validate → clean, with clean killed mid-run', () => {
       1_000,
     );
     const gaps = (await decodeAll<Gap>(await client.readAll(t.gaps), 'gaps')).map((g) => g.value);
-    expect(kills).toBe(2);
     expect(clean.sort(byEntityAndTime((c) => c.ts))).toEqual(reference.clean);
     expect(gaps.sort(byEntityAndTime((g) => g.start))).toEqual(reference.gaps);
     expect((await client.readAll(t.dlq)).filter((d) => d.headers['__connect.errors.stage'] === 'clean')).toEqual([]);
+
+    // Feature starts on the complete <p>.clean too.
+    await runKilledTwice('feature', t.clean, { GRIDSTREAM_MAX_BATCH_BYTES: '16384' });
+    const vectors = (await decodeAll<FeatureVector>(await client.readAll(t.features), 'features')).map((f) => f.value);
+    const expectedVectors = featureReference(reference.clean, { ewmaAlpha: 0.1, tepReferenceSteps: 100 });
+    expect(vectors.length).toBe(expectedVectors.length);
+    expect(vectors.sort(byEntityAndTime((v) => v.ts))).toEqual(expectedVectors);
   });
 });

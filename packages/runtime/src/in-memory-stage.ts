@@ -35,7 +35,9 @@ export function runInMemory<In, State, Config, Out>(
       if (output.kind === 'dead-letter') result.deadLetters.push({ record, deadLetter: output });
       else {
         const topic = output.topic ?? 'output';
-        result.emitted.set(topic, [...(result.emitted.get(topic) ?? []), output.value]);
+        const emitted = result.emitted.get(topic);
+        if (emitted) emitted.push(output.value);
+        else result.emitted.set(topic, [output.value]);
       }
     }
   };

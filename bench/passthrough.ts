@@ -1,7 +1,8 @@
-// Run: GRIDSTREAM_TOPIC_PREFIX=<p> node --import tsx bench/passthrough.ts (bench/validate-throughput.ts starts it)
-// The baseline for bench/validate-throughput.ts: <p>.raw to <p>.passthrough.out with kafkajs directly,
-// with runStage's consumer, producer and transaction settings and the same serde, but no transform.
+// Run: GRIDSTREAM_TOPIC_PREFIX=<p> node --import tsx bench/passthrough.ts [--input raw|valid] (bench/stage-throughput.ts starts it)
+// The baseline for bench/stage-throughput.ts: <p>.<input> (default raw) to <p>.passthrough.out with kafkajs
+// directly, with runStage's consumer, producer and transaction settings and the same serde, but no transform.
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
@@ -14,10 +15,20 @@ export function passthroughNames(prefix: string): { group: string; output: strin
   return { group: `${t.prefix}.passthrough`, output: `${t.prefix}.passthrough.out` };
 }
 
+/** The topics the pass-through can read: the stages it stands in for read Measurements from them. */
+const inputs = ['raw', 'valid'] as const;
+
 async function main(): Promise<void> {
-  // Validate's runtime settings, so the consumer and producers are configured exactly as runStage's.
+  const { values: args } = parseArgs({ options: { input: { type: 'string', default: 'raw' } } });
+  const inputKey = inputs.find((key) => key === args.input);
+  if (inputKey === undefined) {
+    console.error(`--input: expected one of ${inputs.join(', ')}, got "${args.input}"; e.g. --input valid`);
+    process.exit(2);
+  }
+  // A stage's runtime settings, so the consumer and producers are configured exactly as runStage's.
   const runtime = parseConfig(runtimeConfigSchema('validate'), process.env);
   const t = topicNames(runtime.topicPrefix);
+  const input = t[inputKey];
   const { group, output } = passthroughNames(runtime.topicPrefix);
 
   const kafka = new Kafka({
@@ -31,7 +42,7 @@ async function main(): Promise<void> {
   await admin.disconnect();
 
   const serde = new RegistrySerde(new SchemaRegistry({ host: runtime.registryUrl }));
-  const schema = loadSchemas().get(valueSchemaOf.raw)!;
+  const schema = loadSchemas().get(valueSchemaOf[inputKey])!;
   const reader = avro.Type.forSchema(schema as avro.Schema);
   const outputSchemaId = await serde.register(t.subject(output), schema);
 
@@ -74,7 +85,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop(0));
 
   await consumer.connect();
-  await consumer.subscribe({ topics: [t.raw], fromBeginning: true });
+  await consumer.subscribe({ topics: [input], fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -92,7 +103,7 @@ async function main(): Promise<void> {
         await transaction.sendBatch({ topicMessages: [{ topic: output, messages }] });
         await transaction.sendOffsets({
           consumerGroupId: group,
-          topics: [{ topic: t.raw, partitions: [{ partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) }] }],
+          topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) }] }],
         });
       } catch (error) {
         await transaction.abort();

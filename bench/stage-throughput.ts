@@ -1,0 +1,300 @@
+// Run from the repository root: node --import tsx bench/stage-throughput.ts [--stage validate|clean] [--records N]
+// A Kafka→Kafka stage's sustained throughput as a ratio to bench/passthrough.ts, a raw kafkajs pass-through
+// of the stage's input topic with the same serde and transaction settings. Both run in the same bench, each
+// as its own process: on two noisy shared cores only a ratio measured in one run means anything.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { TopicClient } from '@gridstream/runtime';
+import { topicNames, type Measurement } from '@gridstream/schemas';
+import { readStackEnv, runStack, startScript, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
+import { passthroughNames } from './passthrough.js';
+
+const PARTITIONS = 6;
+const ENTITIES = 500;
+const METER_STEP_MS = 900_000;
+const PUBLISH_CHUNK_RECORDS = 10_000;
+const POLL_INTERVAL_MS = 100;
+const RUN_LIMIT_MS = 5 * 60_000;
+const STOP_LIMIT_MS = 30_000;
+const ROUNDS = 2;
+
+type StageName = 'validate' | 'clean';
+type Kind = 'pass-through' | StageName;
+
+interface StageBench {
+  /** The topic the stage reads, and its pass-through with it. */
+  input: 'raw' | 'valid';
+  /** The input in publishing order, `count` records; the same for every round. */
+  records(count: number): Iterable<Measurement>;
+  start(env: Record<string, string>): ServiceProcess;
+}
+
+const stageBenches: Record<StageName, StageBench> = {
+  validate: {
+    input: 'raw',
+    records: validateInput,
+    start: (env) =>
+      startService('validate', {
+        ...env,
+        // The input is from January 2026; a year of allowed skew keeps it valid even on a clock that lags behind.
+        VALIDATE_MAX_FUTURE_SKEW_MS: String(366 * 24 * 3_600_000),
+      }),
+  },
+  clean: {
+    input: 'valid',
+    records: cleanInput,
+    // A partition done well before the others would otherwise close what it holds, in a transaction of its own, mid-run.
+    start: (env) => startService('clean', { ...env, CLEAN_IDLE_MS: '600000' }),
+  },
+};
+
+interface RunResult {
+  run: number;
+  kind: Kind;
+  prefix: string;
+  /** Committed between the first observed progress and the end: start-up and group join are excluded. */
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
+  /** From spawning the process to its first observed commit. */
+  startupSeconds: number;
+}
+
+interface StageResult {
+  stage: StageName;
+  input: StageBench['input'];
+  runs: RunResult[];
+  medianRecordsPerSecond: { passThrough: number; stage: number };
+  ratio: number;
+}
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const { values: args } = parseArgs({ options: { records: { type: 'string', default: '200000' }, stage: { type: 'string' } } });
+const inputRecords = Number(args.records);
+if (!Number.isSafeInteger(inputRecords) || inputRecords <= 0) {
+  console.error(`--records: expected a positive integer, got "${args.records}"; e.g. --records 200000`);
+  process.exit(2);
+}
+const stageNames = Object.keys(stageBenches) as StageName[];
+if (args.stage !== undefined && !stageNames.includes(args.stage as StageName)) {
+  console.error(`--stage: expected one of ${stageNames.join(', ')}, got "${args.stage}"; e.g. --stage clean`);
+  process.exit(2);
+}
+const selectedStages = args.stage === undefined ? stageNames : [args.stage as StageName];
+
+const children = new Set<ServiceProcess>();
+process.once('exit', () => {
+  for (const service of children) service.child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
+
+runStack('up', 'kafka', 'registry');
+const stack = readStackEnv();
+const client = await new TopicClient({ brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, clientId: 'gridstream-bench' }).connect();
+
+try {
+  const results: StageResult[] = [];
+  for (const stage of selectedStages) results.push(await benchStage(stage));
+  report(results);
+} finally {
+  await client.close();
+}
+
+/** Alternates the pass-through and the stage, each round on a fresh prefix with its own copy of the input. */
+async function benchStage(stage: StageName): Promise<StageResult> {
+  const bench = stageBenches[stage];
+  const prefixes = Array.from({ length: ROUNDS }, () => uniqueName(`bench-${stage}`));
+  for (const prefix of prefixes) await publishInput(prefix, bench);
+
+  // The stage's group name follows from the prefix, so each round reads its own copy of the input.
+  const runs: RunResult[] = [];
+  for (const prefix of prefixes) {
+    const input = topicNames(prefix)[bench.input];
+    // Spawned the way test-kit's startService spawns a service, so both pay process start-up alike.
+    const startPassthrough = () => startScript('bench/passthrough.ts', ['--input', bench.input], stageEnv(prefix));
+    runs.push(await measure(runs.length + 1, 'pass-through', prefix, input, passthroughNames(prefix).group, startPassthrough));
+    runs.push(await measure(runs.length + 1, stage, prefix, input, topicNames(prefix).group(stage), () => bench.start(stageEnv(prefix))));
+    // Dead letters would skip the output encoding (and for clean, the state) and flatter the stage.
+    const deadLetters = (await client.readAll(topicNames(prefix).dlq)).length;
+    if (deadLetters > 0) throw new Error(`${stage} dead-lettered ${deadLetters} of the bench's records on ${topicNames(prefix).dlq}; the input must pass`);
+  }
+  const medianOf = (kind: Kind) => median(runs.filter((r) => r.kind === kind).map((r) => r.recordsPerSecond));
+  const medianRecordsPerSecond = { passThrough: medianOf('pass-through'), stage: medianOf(stage) };
+  return { stage, input: bench.input, runs, medianRecordsPerSecond, ratio: medianRecordsPerSecond.stage / medianRecordsPerSecond.passThrough };
+}
+
+/** The settings both candidates share. NODE_OPTIONS reaches both alike, e.g. a GC setting such as --max-semi-space-size=64. */
+function stageEnv(prefix: string): Record<string, string> {
+  return {
+    GRIDSTREAM_TOPIC_PREFIX: prefix,
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+    GRIDSTREAM_PARTITIONS: String(PARTITIONS),
+    GRIDSTREAM_OPS_PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
+  };
+}
+
+/** Valid meter readings, 15 minutes apart per meter, keyed by meter. */
+function measurement(i: number): Measurement {
+  const ts = Date.UTC(2026, 0, 1) + Math.floor(i / ENTITIES) * METER_STEP_MS;
+  return {
+    source: 'meter',
+    entity: `meter:M-${String(i % ENTITIES).padStart(4, '0')}`,
+    ts,
+    values: { load: (i % 997) / 100 },
+    units: { load: 'kW' },
+    tags: { tz: 'Europe/Berlin' },
+    eventId: `bench-${i}`,
+    ingestedAt: ts + 60_000,
+    batch: null,
+  };
+}
+
+function* validateInput(count: number): Iterable<Measurement> {
+  for (let i = 0; i < count; i++) yield measurement(i);
+}
+
+/**
+ * Meter readings as clean meets them: each meter every 15 minutes in time order across meters, a daily
+ * load curve, and some of what the pipeline really sees. About 2 % arrive 20 minutes late (after the next
+ * step, within the grace), 1 % arrive again 20 minutes later, 0.5 % never arrive (one-step gaps, which
+ * clean fills) and 0.1 % carry a load spike. Nothing is late for clean, so nothing is dead-lettered.
+ */
+function cleanInput(count: number): Measurement[] {
+  const queued: Array<{ sendAtTs: number; m: Measurement }> = [];
+  for (let i = 0; queued.length < count; i++) {
+    if (i % 211 === 5) continue;
+    const step = Math.floor(i / ENTITIES);
+    const ts = Date.UTC(2026, 0, 1) + step * METER_STEP_MS;
+    const dayShare = (step % 96) / 96;
+    const curve = 0.3 + (1.2 * (1 - Math.cos(2 * Math.PI * dayShare))) / 2 + ((i * 7_919) % 100) / 500;
+    const load = i % 997 === 11 ? curve * 8 + 2 : curve;
+    const m: Measurement = {
+      source: 'meter',
+      entity: `meter:M-${String(i % ENTITIES).padStart(4, '0')}`,
+      ts,
+      values: { load: Math.round(load * 1000) / 1000, voltage: 225 + ((i * 104_729) % 100) / 10 },
+      units: { load: 'kW', voltage: 'V' },
+      tags: { tz: 'Europe/Berlin' },
+      eventId: `bench-${i}`,
+      ingestedAt: ts + 60_000,
+      batch: null,
+    };
+    queued.push({ sendAtTs: i % 53 === 7 ? ts + 20 * 60_000 : ts, m });
+    if (i % 97 === 3 && queued.length < count) queued.push({ sendAtTs: ts + 20 * 60_000, m });
+  }
+  // Array.prototype.sort is stable: records sent at the same time keep their order.
+  return queued.sort((a, b) => a.sendAtTs - b.sendAtTs).map(({ m }) => m);
+}
+
+async function publishInput(prefix: string, bench: StageBench): Promise<void> {
+  const topic = topicNames(prefix)[bench.input];
+  console.error(`publishing ${inputRecords} records to ${topic}`);
+  await client.ensureTopics([{ topic, partitions: PARTITIONS }]);
+  const encode = await client.avroEncoder(bench.input, topic);
+  let records: Array<{ key: string; value: Buffer }> = [];
+  for (const m of bench.records(inputRecords)) {
+    records.push({ key: m.entity, value: encode(m) });
+    if (records.length === PUBLISH_CHUNK_RECORDS) {
+      await client.publish([{ topic, records }]);
+      records = [];
+    }
+  }
+  await client.publish([{ topic, records }]);
+}
+
+/**
+ * Starts one candidate on a fresh group and polls the group's lag: the clock runs from the first
+ * poll that sees progress (so process start-up and group join are excluded) to the first that sees none left.
+ */
+async function measure(run: number, kind: Kind, prefix: string, input: string, group: string, start: () => ServiceProcess): Promise<RunResult> {
+  const what = `run ${run} (${kind} on ${input}, group ${group})`;
+  console.error(`${what}: started`);
+  const spawnedMs = performance.now();
+  const service = start();
+  children.add(service);
+  try {
+    let first: { atMs: number; lag: number } | null = null;
+    for (;;) {
+      const lag = await client.groupLag(group, input);
+      const atMs = performance.now();
+      if (first === null && lag < inputRecords) first = { atMs, lag };
+      if (lag === 0 && first !== null) {
+        if (first.lag === 0) throw new Error(`${what}: finished between two polls ${POLL_INTERVAL_MS} ms apart; use more --records`);
+        const seconds = (atMs - first.atMs) / 1000;
+        const result = { run, kind, prefix, records: first.lag, seconds, recordsPerSecond: first.lag / seconds, startupSeconds: (first.atMs - spawnedMs) / 1000 };
+        console.error(`${what}: ${Math.round(result.recordsPerSecond)} records/s`);
+        return result;
+      }
+      if (service.child.exitCode !== null || service.child.signalCode !== null) {
+        throw new Error(`${what}: exited (${await service.exited}) with ${lag} records left; its output:\n${service.output()}`);
+      }
+      if (atMs - spawnedMs > RUN_LIMIT_MS) {
+        throw new Error(`${what}: not done after ${RUN_LIMIT_MS / 60_000} minutes, ${lag} of ${inputRecords} records left; its output:\n${service.output()}`);
+      }
+      await sleep(POLL_INTERVAL_MS);
+    }
+  } finally {
+    await stop(service, what);
+  }
+}
+
+/** SIGTERM, as a deployment stops it; SIGKILL if it is not gone in time. */
+async function stop(service: ServiceProcess, what: string): Promise<void> {
+  service.child.kill('SIGTERM');
+  const timer = setTimeout(() => service.child.kill('SIGKILL'), STOP_LIMIT_MS);
+  const exit = await service.exited;
+  clearTimeout(timer);
+  children.delete(service);
+  if (exit !== 0) console.error(`${what}: stopped with ${exit}; its output:\n${service.output()}`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function report(results: StageResult[]): void {
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryBytes: os.totalmem(),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+
+  console.log(`stage throughput: ${inputRecords} records per run, ${PARTITIONS} partitions, ${machine.cpus} CPUs, Node ${machine.node}`);
+  for (const { stage, input, runs, medianRecordsPerSecond, ratio } of results) {
+    console.log(`\n${stage} (reads <p>.${input})\n`);
+    console.log('| run | kind | records | seconds | records/s |');
+    console.log('| ---: | --- | ---: | ---: | ---: |');
+    for (const r of runs) console.log(`| ${r.run} | ${r.kind} | ${r.records} | ${r.seconds.toFixed(2)} | ${Math.round(r.recordsPerSecond)} |`);
+    const medians = `${Math.round(medianRecordsPerSecond.stage)} / ${Math.round(medianRecordsPerSecond.passThrough)} records/s`;
+    console.log(`\n${stage} / pass-through: ${ratio.toFixed(2)}x (medians: ${medians})`);
+  }
+
+  const date = new Date();
+  const path = `bench/results/${date.toISOString().slice(0, 10)}-stages.json`;
+  const json = {
+    bench: 'stage-throughput',
+    date: date.toISOString(),
+    commit: execFileSync('git', ['describe', '--always', '--dirty'], { cwd: repoRoot, encoding: 'utf8' }).trim(),
+    inputRecords,
+    partitions: PARTITIONS,
+    entities: ENTITIES,
+    machine,
+    stages: results,
+  };
+  mkdirSync(new URL('results/', import.meta.url), { recursive: true });
+  // Written whole or not at all: *.tmp is git-ignored.
+  writeFileSync(`${repoRoot}${path}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+  renameSync(`${repoRoot}${path}.tmp`, `${repoRoot}${path}`);
+  console.log(`\nwritten to ${path}`);
+}

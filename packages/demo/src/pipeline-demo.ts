@@ -1,7 +1,7 @@
-// The demo: ingest and validate run as their own processes, the simulator posts a day of meter,
-// EIA, weather and TEP events (with injected faults) to ingest's HTTP endpoint, and the summary
-// shows what reached <p>.valid and what went to the DLQ, and why.
-// TODO(#7): clean, feature, window and the sinks join, with a live view.
+// The demo: ingest, validate, clean and feature run as their own processes, the simulator posts a
+// day of meter, EIA, weather and TEP events (with injected faults) to ingest's HTTP endpoint, and
+// the summary shows what each stage passed on and what went to the DLQ, and why.
+// TODO(#7): window and the sinks join, with a live view.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,11 @@ import { topicNames } from '@gridstream/schemas';
 
 const DemoConfig = z
   .object({
-    GRIDSTREAM_TOPIC_PREFIX: z.string().default('gridstream').describe('the topic prefix'),
+    // Each run its own topics by default: clean would call a second run's records late or repeats.
+    GRIDSTREAM_TOPIC_PREFIX: z
+      .string()
+      .default(`gridstream-demo-${Math.floor(Date.now() / 1000)}`)
+      .describe('the topic prefix'),
     KAFKA_BROKERS: z.string().default('127.0.0.1:19092').describe('host:port[,host:port...]'),
     SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:18081/apis/ccompat/v7').describe('the registry base URL'),
     DEMO_HOURS: z.coerce.number().int().positive().max(24 * 365).default(24).describe('hours of simulated event time'),
@@ -30,6 +34,8 @@ const serviceEnv = {
   SCHEMA_REGISTRY_URL: config.registryUrl,
   INGEST_TOKEN: token,
   INGEST_HTTP_PORT: String(httpPort),
+  // The simulator sends in bursts: a short idle spell would close steps early.
+  CLEAN_IDLE_MS: '20000',
   LOG_LEVEL: 'warn',
 };
 
@@ -53,7 +59,7 @@ function counters(metricsText: string, name: string): Array<{ labels: string; va
     .map((line) => ({ labels: line.slice(name.length + 1, line.lastIndexOf('}')), value: Number(line.slice(line.lastIndexOf(' ') + 1)) }));
 }
 
-const stages = ['ingest', 'validate'] as const;
+const stages = ['ingest', 'validate', 'clean', 'feature'] as const;
 const services = new Map(stages.map((stage) => [stage, startNode(`services/${stage}/src/main.ts`)]));
 for (const [stage, child] of services) {
   child.once('exit', (code, signal) => {
@@ -70,11 +76,13 @@ try {
   for (const stage of stages) {
     await until(`${stage} to be ready`, async () => (await fetch(`http://127.0.0.1:${defaultOpsPorts[stage]}/readyz`)).ok, 90_000);
   }
-  console.log(`ingest and validate are up; simulating ${config.hours} h of ${config.meters} meters, 4 EIA regions, 4 weather stations and a TEP unit`);
+  console.log(`ingest, validate, clean and feature are up; simulating ${config.hours} h of ${config.meters} meters, 4 EIA regions, 4 weather stations and a TEP unit`);
   const simulator = startNode('packages/cli/src/main.ts', ['simulate', '--to', 'http', '--url', `http://127.0.0.1:${httpPort}`, '--hours', String(config.hours), '--meters', String(config.meters)]);
   const simulatorExit = await new Promise<number | null>((resolve) => simulator.once('exit', resolve));
   if (simulatorExit !== 0) throw new Error(`the simulator failed (exit ${simulatorExit})`);
   await until('validate to catch up with <p>.raw', async () => (await client.groupLag(t.group('validate'), t.raw)) === 0, 120_000);
+  await until('clean to catch up with <p>.valid', async () => (await client.groupLag(t.group('clean'), t.valid)) === 0, 120_000);
+  await until('feature to catch up with <p>.clean', async () => (await client.groupLag(t.group('feature'), t.clean)) === 0, 120_000);
 
   console.log('\nstage      records in  records out  dead-lettered (by reason)');
   for (const stage of stages) {
@@ -85,8 +93,10 @@ try {
       .join(', ');
     console.log(`${stage.padEnd(10)} ${String(sum('gridstream_records_in_total')).padStart(10)}  ${String(sum('gridstream_records_out_total')).padStart(11)}  ${reasons || '-'}`);
   }
-  console.log(`\nresults: topics ${t.raw} (parsed), ${t.valid} (validated), ${t.dlq} (rejects with their reasons in headers)`);
-  console.log(`each service serves /metrics, /healthz and /readyz: ingest on :${defaultOpsPorts.ingest}, validate on :${defaultOpsPorts.validate}`);
+  console.log(`\nresults: topics ${t.raw} (parsed), ${t.valid} (validated), ${t.clean} and ${t.gaps} (cleaned, with gaps),`);
+  console.log(`         ${t.features} (feature vectors), ${t.dlq} (rejects with their reasons in headers)`);
+  console.log(`the last steps of each entity are closed once clean has been idle for CLEAN_IDLE_MS (20 s here)`);
+  console.log(`each service serves /metrics, /healthz and /readyz on :${stages.map((stage) => `${defaultOpsPorts[stage]} (${stage})`).join(', :')}`);
 } finally {
   stopping = true;
   await client.close();

@@ -25,6 +25,11 @@ export interface VariableContract {
   interpolation?: 'linear' | 'carry-forward';
   /** The smallest spread the outlier detector assumes, so a flat stretch does not make every change an outlier. */
   noiseFloor?: number;
+  /**
+   * false for variables that follow the sun from zero to their peak every day: against the
+   * median of the last hours every sunrise looks like an outlier, so clean does not check them.
+   */
+  hampel?: false;
 }
 
 /** How clean combines several records of one step when resampling: energy adds up, everything else is averaged. */
@@ -71,7 +76,7 @@ export const contracts: Record<string, SourceContract> = {
     cadenceMs: 15 * 60_000,
     variables: {
       load: { quantity: 'power', unit: 'kW', min: 0, max: 10_000, required: true, noiseFloor: 0.5 },
-      pv: { quantity: 'power', unit: 'kW', min: 0, max: 10_000, noiseFloor: 0.5 },
+      pv: { quantity: 'power', unit: 'kW', min: 0, max: 10_000, noiseFloor: 0.5, hampel: false },
       voltage: { quantity: 'voltage', unit: 'V', min: 180, max: 270, noiseFloor: 2 },
     },
     requiredTags: ['tz'],
@@ -84,6 +89,7 @@ export const contracts: Record<string, SourceContract> = {
       // Pumped storage can make net generation, and exports the interchange, negative.
       net_generation: mwh(-100_000, 1_000_000),
       interchange: mwh(-1_000_000, 1_000_000),
+      gen_sun: { ...mwh(-100_000, 1_000_000), hampel: false },
     },
     variablePrefixes: { gen_: mwh(-100_000, 1_000_000) },
     requiredTags: [],
@@ -94,7 +100,7 @@ export const contracts: Record<string, SourceContract> = {
     variables: {
       temperature: { quantity: 'temperature', unit: 'degC', min: -90, max: 60, required: true, noiseFloor: 2 },
       wind_speed: { quantity: 'speed', unit: 'm/s', min: 0, max: 120, noiseFloor: 2 },
-      irradiance: { quantity: 'irradiance', unit: 'W/m2', min: 0, max: 1_500, noiseFloor: 50 },
+      irradiance: { quantity: 'irradiance', unit: 'W/m2', min: 0, max: 1_500, noiseFloor: 50, hampel: false },
       humidity: { quantity: 'percent', unit: '%', min: 0, max: 100, noiseFloor: 5 },
     },
     requiredTags: ['tz'],

@@ -121,6 +121,7 @@ function resample(entity: string, source: string, contract: SourceContract, step
 /** Hampel's test against the last present steps; flagged values of variables set to be replaced become the median. */
 function flagOutliers(present: CleanMeasurement, history: Array<Record<string, number>>, contract: SourceContract, config: CleanConfig): void {
   for (const name of Object.keys(present.values)) {
+    if (variableContract(contract, name)!.hampel === false) continue;
     const earlier = history.map((step) => step[name]).filter((v): v is number => v !== undefined);
     if (earlier.length < config.hampelMinSteps) continue;
     const center = median(earlier);

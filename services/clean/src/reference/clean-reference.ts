@@ -164,6 +164,7 @@ function flagOutliers(step: CleanMeasurement, window: CleanMeasurement[], contra
   const values = { ...step.values };
   const outliers: string[] = [];
   for (const [name, value] of Object.entries(step.values)) {
+    if (variableOf(contract, name).hampel === false) continue;
     // The window is the entity's last present steps; a variable missing from some of them has fewer values.
     const history = window.flatMap((s) => s.values[name] ?? []);
     if (history.length < config.hampelMinSteps) continue;

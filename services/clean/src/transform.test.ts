@@ -3,19 +3,11 @@ import { runInMemory, type InMemoryResult } from '@gridstream/runtime';
 import type { CleanMeasurement, Gap, Measurement } from '@gridstream/schemas';
 import { defaultSimulationConfig, simulate } from '@gridstream/simulator';
 import { cleanStateCodec } from './clean-state.js';
-import type { CleanConfig } from './config.js';
+import { CleanConfig } from './config.js';
 import { cleanReference } from './reference/clean-reference.js';
 import { clean, cleanEventTime } from './transform.js';
 
-const config: CleanConfig = {
-  graceMs: 1_800_000,
-  maxInterpolateSteps: 4,
-  hampelWindowSteps: 24,
-  hampelMinSteps: 8,
-  hampelThreshold: 4,
-  replaceOutliers: ['load'],
-  idleMs: 30_000,
-};
+const config: CleanConfig = { ...CleanConfig.parse({}), replaceOutliers: ['load'] };
 const stage = { transform: clean, state: cleanStateCodec, eventTime: cleanEventTime, config, keyOf: (m: Measurement) => m.entity };
 const t0 = Date.UTC(2026, 0, 1);
 const minute = 60_000;

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CleanMeasurement, Measurement } from '@gridstream/schemas';
-import type { CleanConfig } from '../config.js';
+import { CleanConfig } from '../config.js';
 import { cleanReference } from './clean-reference.js';
 
-const config: CleanConfig = {
-  graceMs: 1_800_000,
-  maxInterpolateSteps: 4,
-  hampelWindowSteps: 24,
-  hampelMinSteps: 8,
-  hampelThreshold: 4,
-  replaceOutliers: [],
-  idleMs: 30_000,
-};
+const config: CleanConfig = CleanConfig.parse({});
 
 const T0 = Date.UTC(2026, 0, 1); // 1767225600000
 const MIN = 60_000;

@@ -30,6 +30,8 @@ export interface VariableContract {
    * median of the last hours every sunrise looks like an outlier, so clean does not check them.
    */
   hampel?: false;
+  /** The largest believable change per step (canonical unit); a steeper one is flagged as an outlier. */
+  maxStepChange?: number;
 }
 
 /** How clean combines several records of one step when resampling: energy adds up, everything else is averaged. */
@@ -98,7 +100,7 @@ export const contracts: Record<string, SourceContract> = {
   weather: {
     cadenceMs: HOUR_MS,
     variables: {
-      temperature: { quantity: 'temperature', unit: 'degC', min: -90, max: 60, required: true, noiseFloor: 2 },
+      temperature: { quantity: 'temperature', unit: 'degC', min: -90, max: 60, required: true, noiseFloor: 2, maxStepChange: 10 },
       wind_speed: { quantity: 'speed', unit: 'm/s', min: 0, max: 120, noiseFloor: 2 },
       irradiance: { quantity: 'irradiance', unit: 'W/m2', min: 0, max: 1_500, noiseFloor: 50, hampel: false },
       humidity: { quantity: 'percent', unit: '%', min: 0, max: 100, noiseFloor: 5 },

@@ -18,8 +18,8 @@ export interface CleanState {
   open: Array<{ step: number; records: StepRecord[] }>;
   /** Event times of accepted records recent enough to catch a repeat. */
   seen: number[];
-  /** The last present step given out, after outlier replacement: what a gap is filled from. */
-  last: { ts: number; values: Record<string, number>; tags: Record<string, string> } | null;
+  /** The last present step given out, after outlier replacement: what a gap is filled from, and its outliers. */
+  last: { ts: number; values: Record<string, number>; tags: Record<string, string>; outliers: string[] } | null;
   /** The resampled values of the last present steps, oldest first, for the outlier detector. */
   history: Array<Record<string, number>>;
 }

@@ -61,7 +61,7 @@ function closeStep(
   const { source } = state;
   const present = resample(entity, source, contract, step, records);
   const raw = { ...present.values };
-  flagOutliers(present, state.history, contract, config);
+  flagOutliers(present, state, contract, config);
   state.history.push(raw);
   if (state.history.length > config.hampelWindowSteps) state.history.shift();
 
@@ -77,7 +77,7 @@ function closeStep(
     }
   }
   outputs.push(emit(entity, present));
-  state.last = { ts: step, values: present.values, tags: present.tags };
+  state.last = { ts: step, values: present.values, tags: present.tags, outliers: present.outliers };
   return outputs;
 }
 
@@ -118,18 +118,34 @@ function resample(entity: string, source: string, contract: SourceContract, step
   };
 }
 
-/** Hampel's test against the last present steps; flagged values of variables set to be replaced become the median. */
-function flagOutliers(present: CleanMeasurement, history: Array<Record<string, number>>, contract: SourceContract, config: CleanConfig): void {
+/**
+ * Hampel's test against the last present steps, and the contract's limit on the change since the
+ * previous present step; flagged values of variables set to be replaced become the median.
+ */
+function flagOutliers(present: CleanMeasurement, state: CleanState, contract: SourceContract, config: CleanConfig): void {
+  const previous = state.history[state.history.length - 1];
   for (const name of Object.keys(present.values)) {
-    if (variableContract(contract, name)!.hampel === false) continue;
-    const earlier = history.map((step) => step[name]).filter((v): v is number => v !== undefined);
-    if (earlier.length < config.hampelMinSteps) continue;
-    const center = median(earlier);
-    const mad = median(earlier.map((v) => Math.abs(v - center)));
-    const scale = Math.max(1.4826 * mad, variableContract(contract, name)!.noiseFloor ?? 0, 0.05 * Math.abs(center));
-    if (Math.abs(present.values[name]! - center) <= config.hampelThreshold * scale) continue;
+    const variable = variableContract(contract, name)!;
+    const value = present.values[name]!;
+    const previousValue = previous?.[name];
+    // Not after an outlier: coming back from one is as steep as going there.
+    const tooSteep =
+      variable.maxStepChange !== undefined &&
+      previousValue !== undefined &&
+      !state.last!.outliers.includes(name) &&
+      Math.abs(value - previousValue) > (variable.maxStepChange * (present.ts - state.last!.ts)) / contract.cadenceMs;
+    const earlier = state.history.map((step) => step[name]).filter((v): v is number => v !== undefined);
+    const hampelRuns = variable.hampel !== false && earlier.length >= config.hampelMinSteps;
+    const center = hampelRuns ? median(earlier) : Number.NaN;
+    let farFromMedian = false;
+    if (hampelRuns) {
+      const mad = median(earlier.map((v) => Math.abs(v - center)));
+      const scale = Math.max(1.4826 * mad, variable.noiseFloor ?? 0, 0.05 * Math.abs(center));
+      farFromMedian = Math.abs(value - center) > config.hampelThreshold * scale;
+    }
+    if (!farFromMedian && !tooSteep) continue;
     present.outliers.push(name);
-    if (config.replaceOutliers.includes(name)) present.values[name] = center;
+    if (hampelRuns && config.replaceOutliers.includes(name)) present.values[name] = center;
   }
 }
 

@@ -270,6 +270,28 @@ describe('cleanReference', () => {
     });
   });
 
+  it('flags a temperature change steeper than 10 °C per hour, allowing more across a gap', () => {
+    const hour = 3_600_000;
+    const weather = (hours: number, temperature: number): Measurement => ({
+      source: 'weather',
+      entity: 'weather:KPDX',
+      ts: T0 + hours * hour,
+      values: { temperature },
+      units: { temperature: 'degC' },
+      tags: { tz: 'UTC' },
+      eventId: `w${hours}`,
+      ingestedAt: T0,
+      batch: null,
+    });
+    const { clean } = cleanReference([[weather(0, 5), weather(1, 16), weather(2, 14), weather(4, 33)]], config);
+    expect(clean.filter((c) => c.imputed.length === 0).map((c) => [(c.ts - T0) / hour, c.outliers])).toEqual([
+      [0, []],
+      [1, ['temperature']], // +11 in one hour
+      [2, []],
+      [4, []], // +19 in two hours
+    ]);
+  });
+
   it('sorts outputs by entity, then ts', () => {
     const a = meter(T0 + STEP, { load: 1 }, { entity: 'meter:B' });
     const b = meter(T0, { load: 1 }, { entity: 'meter:B' });

@@ -79,7 +79,7 @@ function cleanSeries(records: Measurement[], config: CleanConfig): { clean: Clea
   let previous: CleanMeasurement | undefined;
   resampled.forEach((step, i) => {
     // The window holds resampled values, never replaced ones: `resampled` is not modified.
-    const present = flagOutliers(step, resampled.slice(Math.max(0, i - config.hampelWindowSteps), i), contract, config);
+    const present = flagOutliers(step, resampled.slice(Math.max(0, i - config.hampelWindowSteps), i), previous?.outliers ?? [], contract, config);
     if (previous) {
       const missingSteps = (present.ts - previous.ts) / cadenceMs - 1;
       if (missingSteps >= 1) {
@@ -159,21 +159,33 @@ function resample(records: Measurement[], contract: SourceContract): CleanMeasur
   };
 }
 
-/** Item 7: Hampel filter of each variable against its values in the preceding present steps. */
-function flagOutliers(step: CleanMeasurement, window: CleanMeasurement[], contract: SourceContract, config: CleanConfig): CleanMeasurement {
+/** Item 7: Hampel filter of each variable against its values in the preceding present steps, and the rate-of-change limit. */
+function flagOutliers(step: CleanMeasurement, window: CleanMeasurement[], previousOutliers: string[], contract: SourceContract, config: CleanConfig): CleanMeasurement {
   const values = { ...step.values };
   const outliers: string[] = [];
   for (const [name, value] of Object.entries(step.values)) {
-    if (variableOf(contract, name).hampel === false) continue;
+    const variable = variableOf(contract, name);
+    // Rate of change against the previous present step, scaled by the steps between them.
+    const previous = window[window.length - 1];
+    const previousValue = previous?.values[name];
+    // Not after an outlier: coming back from one is as steep as going there.
+    const tooSteep =
+      variable.maxStepChange !== undefined && previous !== undefined && previousValue !== undefined && !previousOutliers.includes(name)
+        ? Math.abs(value - previousValue) > (variable.maxStepChange * (step.ts - previous.ts)) / contract.cadenceMs
+        : false;
     // The window is the entity's last present steps; a variable missing from some of them has fewer values.
     const history = window.flatMap((s) => s.values[name] ?? []);
-    if (history.length < config.hampelMinSteps) continue;
-    const center = median(history);
-    const mad = median(history.map((v) => Math.abs(v - center)));
-    const scale = Math.max(1.4826 * mad, variableOf(contract, name).noiseFloor ?? 0, 0.05 * Math.abs(center));
-    if (Math.abs(value - center) > config.hampelThreshold * scale) {
+    const hampelRuns = variable.hampel !== false && history.length >= config.hampelMinSteps;
+    const center = hampelRuns ? median(history) : Number.NaN;
+    let farFromMedian = false;
+    if (hampelRuns) {
+      const mad = median(history.map((v) => Math.abs(v - center)));
+      const scale = Math.max(1.4826 * mad, variable.noiseFloor ?? 0, 0.05 * Math.abs(center));
+      farFromMedian = Math.abs(value - center) > config.hampelThreshold * scale;
+    }
+    if (farFromMedian || tooSteep) {
       outliers.push(name);
-      if (config.replaceOutliers.includes(name)) values[name] = center;
+      if (hampelRuns && config.replaceOutliers.includes(name)) values[name] = center;
     }
   }
   return { ...step, values, outliers: outliers.sort() };

@@ -1,4 +1,4 @@
-// Run from the repository root: node --import tsx bench/stage-throughput.ts [--stage validate|clean] [--records N]
+// Run from the repository root: node --import tsx bench/stage-throughput.ts [--stage validate|clean|feature] [--records N]
 // A Kafka→Kafka stage's sustained throughput as a ratio to bench/passthrough.ts, a raw kafkajs pass-through
 // of the stage's input topic with the same serde and transaction settings. Both run in the same bench, each
 // as its own process: on two noisy shared cores only a ratio measured in one run means anything.
@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TopicClient } from '@gridstream/runtime';
-import { topicNames, type Measurement } from '@gridstream/schemas';
+import { topicNames, type CleanMeasurement, type Measurement } from '@gridstream/schemas';
 import { readStackEnv, runStack, startScript, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
 import { passthroughNames } from './passthrough.js';
 
@@ -22,14 +22,14 @@ const RUN_LIMIT_MS = 5 * 60_000;
 const STOP_LIMIT_MS = 30_000;
 const ROUNDS = 2;
 
-type StageName = 'validate' | 'clean';
+type StageName = 'validate' | 'clean' | 'feature';
 type Kind = 'pass-through' | StageName;
 
 interface StageBench {
   /** The topic the stage reads, and its pass-through with it. */
-  input: 'raw' | 'valid';
+  input: 'raw' | 'valid' | 'clean';
   /** The input in publishing order, `count` records; the same for every round. */
-  records(count: number): Iterable<Measurement>;
+  records(count: number): Iterable<Measurement | CleanMeasurement>;
   start(env: Record<string, string>): ServiceProcess;
 }
 
@@ -49,6 +49,11 @@ const stageBenches: Record<StageName, StageBench> = {
     records: cleanInput,
     // A partition done well before the others would otherwise close what it holds, in a transaction of its own, mid-run.
     start: (env) => startService('clean', { ...env, CLEAN_IDLE_MS: '600000' }),
+  },
+  feature: {
+    input: 'clean',
+    records: featureInput,
+    start: (env) => startService('feature', env),
   },
 };
 
@@ -191,6 +196,38 @@ function cleanInput(count: number): Measurement[] {
   }
   // Array.prototype.sort is stable: records sent at the same time keep their order.
   return queued.sort((a, b) => a.sendAtTs - b.sendAtTs).map(({ m }) => m);
+}
+
+/**
+ * Clean meter records as feature meets them: each meter every 15 minutes in time order across meters,
+ * a daily load curve and daytime pv, meters alternating between Berlin (DE) and New York (US) so the
+ * local calendar and both countries' holidays run (1 January is one in both). 1 % have an imputed load.
+ * At 500 meters, 200 000 records are 400 steps each: lag_168 and the 168-step windows are full from step 168 on.
+ */
+function* featureInput(count: number): Iterable<CleanMeasurement> {
+  for (let i = 0; i < count; i++) {
+    const meter = i % ENTITIES;
+    const step = Math.floor(i / ENTITIES);
+    const ts = Date.UTC(2026, 0, 1) + step * METER_STEP_MS;
+    const dayShare = (step % 96) / 96;
+    const load = 0.3 + (1.2 * (1 - Math.cos(2 * Math.PI * dayShare))) / 2 + ((i * 7_919) % 100) / 500;
+    const pv = Math.max(0, 4 * Math.sin(2 * Math.PI * (dayShare - 0.25)));
+    const berlin = meter % 2 === 0;
+    yield {
+      source: 'meter',
+      entity: `meter:M-${String(meter).padStart(4, '0')}`,
+      ts,
+      values: { load: Math.round(load * 1000) / 1000, pv: Math.round(pv * 1000) / 1000 },
+      units: { load: 'kW', pv: 'kW' },
+      tags: berlin ? { tz: 'Europe/Berlin', country: 'DE' } : { tz: 'America/New_York', country: 'US' },
+      eventId: `bench-${i}`,
+      ingestedAt: ts + 60_000,
+      imputed: i % 100 === 37 ? ['load'] : [],
+      outliers: [],
+      convertedFrom: {},
+      resampledFrom: 1,
+    };
+  }
 }
 
 async function publishInput(prefix: string, bench: StageBench): Promise<void> {

@@ -12,8 +12,25 @@ export interface LocalTime {
 const formats = new Map<string, Intl.DateTimeFormat>();
 const weekdays: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
-/** The wall-clock fields of an instant in an IANA time zone. */
+const localTimes = new Map<string, LocalTime>();
+const quarterHourMs = 900_000;
+
+/**
+ * The wall-clock fields of an instant in an IANA time zone. Every zone's offset is a whole
+ * number of quarter hours, so the fields hold for a whole quarter hour and are cached by it.
+ */
 export function localTime(ts: number, timeZone: string): LocalTime {
+  const key = `${timeZone}|${Math.floor(ts / quarterHourMs)}`;
+  let local = localTimes.get(key);
+  if (!local) {
+    local = formatLocalTime(ts, timeZone);
+    if (localTimes.size >= 200_000) localTimes.clear();
+    localTimes.set(key, local);
+  }
+  return local;
+}
+
+function formatLocalTime(ts: number, timeZone: string): LocalTime {
   let format = formats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', weekday: 'short' });

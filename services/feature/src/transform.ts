@@ -13,8 +13,19 @@ const lags = [1, 24, 168];
 const windows = [24, 168];
 const longestLag = 168;
 
+const namesBySource = new Map<string, string[]>();
+
 /** The feature names of each source, in vector order (docs/feature.md). */
 export function featureNames(source: string): string[] {
+  let names = namesBySource.get(source);
+  if (!names) {
+    names = namesOf(source);
+    namesBySource.set(source, names);
+  }
+  return names;
+}
+
+function namesOf(source: string): string[] {
   const calendar = ['hour_local', 'day_of_week', 'month', 'is_weekend', 'is_holiday', 'day_hours'];
   const target = targets[source]
     ? ['value', ...lags.map((k) => `lag_${k}`), ...windows.flatMap((n) => [`mean_${n}`, `std_${n}`, `min_${n}`, `max_${n}`]), 'ewma']
@@ -59,25 +70,54 @@ function calendarFeatures(record: CleanMeasurement): number[] {
 function targetFeatures(record: CleanMeasurement, target: string, state: FeatureState, alpha: number): number[] {
   const cadenceMs = contracts[record.source]!.cadenceMs;
   const x = record.values[target];
-  // lag_168 reaches furthest back; the 168-step window starts one step later.
-  state.recent = state.recent.filter(([ts]) => ts >= record.ts - longestLag * cadenceMs);
-  if (x !== undefined) state.recent.push([record.ts, x]);
-  const at = (ts: number) => state.recent.find(([t]) => t === ts)?.[1] ?? Number.NaN;
-  const out = [x ?? Number.NaN, ...lags.map((k) => at(record.ts - k * cadenceMs))];
-  for (const n of windows) {
-    const from = record.ts - (n - 1) * cadenceMs;
-    out.push(...summary(state.recent.filter(([ts]) => ts >= from && ts <= record.ts).map(([, v]) => v)));
-  }
+  const recent = state.recent;
+  // Records come in ts order, so the oldest are at the front; lag_168 reaches furthest back.
+  let expired = 0;
+  while (expired < recent.length && recent[expired]![0] < record.ts - longestLag * cadenceMs) expired++;
+  if (expired > 0) recent.splice(0, expired);
+  if (x !== undefined) recent.push([record.ts, x]);
+  const out = [x ?? Number.NaN, ...lags.map((k) => valueAt(recent, record.ts - k * cadenceMs))];
+  for (const n of windows) out.push(...summary(recent, record.ts - (n - 1) * cadenceMs));
   if (x !== undefined) state.ewma = state.ewma === null ? x : alpha * x + (1 - alpha) * state.ewma;
   out.push(state.ewma ?? Number.NaN);
   return out;
 }
 
-/** mean, sample std (two passes, in ts order), min, max. */
-function summary(values: number[]): number[] {
-  if (values.length === 0) return [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
-  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-  return [mean, sampleStd(values, mean), Math.min(...values), Math.max(...values)];
+/** The value at exactly `ts`, searched from the newest end where lags land. */
+function valueAt(recent: Array<[number, number]>, ts: number): number {
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const [t, value] = recent[i]!;
+    if (t === ts) return value;
+    if (t < ts) break;
+  }
+  return Number.NaN;
+}
+
+/** mean, sample std (two passes, in ts order), min, max of the values from `fromTs` on. */
+function summary(recent: Array<[number, number]>, fromTs: number): number[] {
+  let start = recent.length;
+  while (start > 0 && recent[start - 1]![0] >= fromTs) start--;
+  const count = recent.length - start;
+  if (count === 0) return [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let allEqual = true;
+  for (let i = start; i < recent.length; i++) {
+    const value = recent[i]![1];
+    sum += value;
+    if (value < min) min = value;
+    if (value > max) max = value;
+    if (value !== recent[start]![1]) allEqual = false;
+  }
+  const mean = sum / count;
+  let std = Number.NaN;
+  if (count >= 2) {
+    let squares = 0;
+    for (let i = start; i < recent.length; i++) squares += (recent[i]![1] - mean) * (recent[i]![1] - mean);
+    std = allEqual ? 0 : Math.sqrt(squares / (count - 1));
+  }
+  return [mean, std, min, max];
 }
 
 /** Two passes over the values in ts order; exactly 0 for equal values, which a rounded mean would miss. */

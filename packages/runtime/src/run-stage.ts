@@ -279,7 +279,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     try {
       await this.withLock(task, async () => {
         if (!task.prepared) {
-          await this.prepare(task);
+          await this.prepare(task, heartbeat);
           return; // prepare() sought to the committed offset; this batch may start elsewhere
         }
         if (batch.messages.length === 0) return;
@@ -371,7 +371,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
    * same id and aborts the zombie's open transaction), then the group's committed offset, then
    * the state, restored from the changelog unless this instance made that commit itself.
    */
-  private async prepare(task: PartitionTask): Promise<void> {
+  private async prepare(task: PartitionTask, heartbeat?: () => Promise<void>): Promise<void> {
     if (!task.producer) {
       const producer = this.kafka.producer({
         transactionalId: `${this.topics.group(this.definition.stage)}.${task.partition}`,
@@ -387,7 +387,9 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     let seekOffset = committed ?? (await this.lowOffset(task.partition));
     if (this.definition.state && (committed === null || committed !== task.committedOffset)) {
       const started = performance.now();
-      const restored = await restorePartition(this.kafka, this.admin, this.changelogTopic, task.partition);
+      // Restoring inside eachBatch holds up the consumer's own heartbeats; a long restore must not cost the partition.
+      const beat = heartbeat && setInterval(() => void heartbeat().catch(() => undefined), this.runtime.sessionTimeoutMs / 3);
+      const restored = await restorePartition(this.kafka, this.admin, this.changelogTopic, task.partition).finally(() => clearInterval(beat));
       const clockBytes = restored.states.get(PartitionClock.changelogKey);
       restored.states.delete(PartitionClock.changelogKey);
       task.states = new Map([...restored.states].map(([key, bytes]) => [key, this.definition.state!.decode(bytes)]));

@@ -83,6 +83,10 @@ interface PartitionTask {
   /** When a batch was last read, and whether the consumer had then reached the end of the partition. */
   lastReadMs: number;
   caughtUp: boolean;
+  /** eachBatch returned without processing its batch (stale, preparing, failed): its end says nothing about our position. */
+  batchUnprocessed: boolean;
+  /** After a failure, not before this time: the backoff holds for a partition the tick would prepare too. */
+  retryAtMs: number;
   /**
    * Set when the consumer skipped a stretch holding only transaction markers (or aborted
    * records), which eachBatch never sees: the offset after it, to be committed so lag reaches 0.
@@ -209,6 +213,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     this.consumer.on(END_BATCH_PROCESS, ({ payload }) => {
       if (payload.topic !== this.inputTopic || this.stopping) return;
       const task = this.taskFor(payload.partition);
+      if (payload.batchSize > 0 && task.batchUnprocessed) return;
       task.caughtUp = payload.offsetLag === '0';
       // A batch with nothing left after filtering (eachBatch never sees it) was fetched from the offset this instance committed.
       if (payload.batchSize === 0 && task.prepared) task.skippedUpTo = BigInt(payload.lastOffset) + 1n;
@@ -273,17 +278,24 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     pause: () => () => void,
     isStale: () => boolean,
   ): Promise<void> {
-    if (this.stopping || isStale()) return; // fetched before a seek: the sought offset is read next
+    if (this.stopping) return;
+    if (isStale()) {
+      this.taskFor(batch.partition).batchUnprocessed = true;
+      return; // fetched before a seek: the sought offset is read next
+    }
     const task = this.taskFor(batch.partition);
     task.lastReadMs = Date.now();
+    task.batchUnprocessed = true;
     try {
       await this.withLock(task, async () => {
+        if (isStale()) return; // the tick prepared the partition (and sought) while this batch waited
         if (!task.prepared) {
           await this.prepare(task, heartbeat);
           return; // prepare() sought to the committed offset; this batch may start elsewhere
         }
         if (batch.messages.length === 0) return;
         await this.process(task, batch);
+        task.batchUnprocessed = false;
         resolveOffset(batch.lastOffset());
         task.failedAttempts = 0;
         task.firstFailureMs = null;
@@ -311,14 +323,17 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       if (this.stopping) continue;
       if (!task.prepared) {
         // A partition with nothing (or only markers) left to read gets no batch that would prepare it.
-        if (!task.assigned) continue;
+        if (!task.assigned || Date.now() < task.retryAtMs) continue;
         await this.withLock(task, async () => {
           if (!task.prepared) await this.prepare(task);
         }).catch((error: unknown) => task.log.warn({ err: error }, 'prepare failed'));
         continue;
       }
       const skipped = task.skippedUpTo !== null && task.skippedUpTo > BigInt(task.committedOffset ?? '0');
-      const idle = task.clock !== null && task.caughtUp && task.due.size > 0 && Date.now() - task.lastReadMs >= idleMs;
+      const quiet = task.clock !== null && task.due.size > 0 && Date.now() - task.lastReadMs >= idleMs;
+      // A fetch that finds nothing at all reports no batch, so the end of the partition is asked for.
+      if (quiet && !task.caughtUp) task.caughtUp = await this.atEnd(task).catch(() => false);
+      const idle = quiet && task.caughtUp;
       if (!skipped && !idle) continue;
       try {
         await this.withLock(task, async () => {
@@ -341,6 +356,12 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     }
   }
 
+  /** Whether this instance has committed everything the partition holds now. */
+  private async atEnd(task: PartitionTask): Promise<boolean> {
+    const end = (await this.admin.fetchTopicOffsets(this.inputTopic)).find((o) => o.partition === task.partition)?.high;
+    return end !== undefined && task.committedOffset !== null && BigInt(end) <= BigInt(task.committedOffset);
+  }
+
   private taskFor(partition: number): PartitionTask {
     let task = this.tasks.get(partition);
     if (!task) {
@@ -358,6 +379,8 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
         due: new Map(),
         lastReadMs: Date.now(),
         caughtUp: false,
+        batchUnprocessed: false,
+        retryAtMs: 0,
         skippedUpTo: null,
         lock: Promise.resolve(),
       };
@@ -407,6 +430,9 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     }
     task.committedOffset = seekOffset;
     task.skippedUpTo = null;
+    // Whatever was read before the seek says nothing about the end of the partition.
+    task.caughtUp = false;
+    task.lastReadMs = Date.now();
     task.prepared = true;
     this.consumer.seek({ topic: this.inputTopic, partition: task.partition, offset: seekOffset });
   }
@@ -626,6 +652,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     await this.resetTask(task);
     this.metrics.retries.inc({ stage: this.definition.stage, code });
     const delayMs = backoffMs(this.runtime.retry, task.failedAttempts);
+    task.retryAtMs = Date.now() + delayMs;
     task.log.warn({ err: error, code, attempt: task.failedAttempts, delayMs }, 'batch failed; partition paused');
     const resume = pause();
     const timer = setTimeout(() => {

@@ -7,7 +7,7 @@ import type { CleanMeasurement, Measurement } from '@gridstream/schemas';
 // Relative imports: bench/package.json does not depend on these workspace packages.
 import { defaultSimulationConfig, simulate } from '../packages/simulator/src/index.js';
 import { contracts, variableContract } from '../packages/sources/src/contracts.js';
-import type { CleanConfig } from '../services/clean/src/config.js';
+import { CleanConfig } from '../services/clean/src/config.js';
 import { cleanReference } from '../services/clean/src/reference/clean-reference.js';
 import { validate } from '../services/validate/src/transform.js';
 
@@ -15,15 +15,7 @@ const DAY_MS = 86_400_000;
 const PARTITIONS = 3;
 const THRESHOLDS = [3, 4, 5];
 /** CleanConfig's defaults; only the threshold varies. */
-const defaultConfig: CleanConfig = {
-  graceMs: 1_800_000,
-  maxInterpolateSteps: 4,
-  hampelWindowSteps: 24,
-  hampelMinSteps: 8,
-  hampelThreshold: 4,
-  replaceOutliers: [],
-  idleMs: 30_000,
-};
+const defaultConfig: CleanConfig = CleanConfig.parse({});
 
 /** One injected outlier: the variable of an entity's step, however many times its line was sent. */
 interface Injected {

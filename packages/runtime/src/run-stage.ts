@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel as kafkaLogLevel, Partitioners, type Admin, type Batch, type Consumer, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Admin, type Batch, type Consumer, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import type { z } from 'zod';
 import { loadSchemas, topicNames, valueSchemaOf, type AvroSchema, type AvroTopic, type Stage, type TopicNames, type TopicValues } from '@gridstream/schemas';
@@ -10,8 +10,10 @@ import { parseConfig } from './config.js';
 import { deadLetterHeaders } from './dead-letter.js';
 import { PartitionClock, type EventTime } from './event-time.js';
 import { UndecodableError, type DlqReason } from './errors.js';
+import { kafkaLogger } from './kafka-logger.js';
 import { stageMetrics, type StageMetrics } from './metrics.js';
 import { startOpsServer } from './ops-server.js';
+import { PendingWrites } from './pending-writes.js';
 import { RegistrySerde } from './registry-serde.js';
 import { runtimeConfigSchema, type RuntimeConfig } from './runtime-config.js';
 import { ensureTopics } from './topics-admin.js';
@@ -684,31 +686,4 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : (error as { type?: unknown } | null)?.type?.toString();
-}
-
-/** kafkajs logs through pino; its retriable errors arrive at error level, so they are logged at warn. */
-function kafkaLogger(log: Logger) {
-  const kafkaLog = log.child({ component: 'kafkajs' });
-  return () =>
-    ({ level, log: entry }: { level: number; log: { message: string; [key: string]: unknown } }) => {
-      const { message, ...fields } = entry;
-      if (level === kafkaLogLevel.ERROR || level === kafkaLogLevel.WARN) kafkaLog.warn(fields, message);
-      else if (level === kafkaLogLevel.INFO) kafkaLog.debug(fields, message);
-    };
-}
-
-/** What one transaction will write, by topic, and which entity states changed. */
-class PendingWrites {
-  readonly byTopic = new Map<string, Message[]>();
-  readonly dirty = new Set<string>();
-
-  add(topic: string, message: Message): void {
-    const messages = this.byTopic.get(topic);
-    if (messages) messages.push(message);
-    else this.byTopic.set(topic, [message]);
-  }
-
-  topicMessages(): Array<{ topic: string; messages: Message[] }> {
-    return [...this.byTopic].map(([topic, messages]) => ({ topic, messages }));
-  }
 }

@@ -1,0 +1,17 @@
+import type { Message } from 'kafkajs';
+
+/** What one transaction will write, by topic, and which entity states changed. */
+export class PendingWrites {
+  readonly byTopic = new Map<string, Message[]>();
+  readonly dirty = new Set<string>();
+
+  add(topic: string, message: Message): void {
+    const messages = this.byTopic.get(topic);
+    if (messages) messages.push(message);
+    else this.byTopic.set(topic, [message]);
+  }
+
+  topicMessages(): Array<{ topic: string; messages: Message[] }> {
+    return [...this.byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
+}

@@ -16,6 +16,8 @@ export interface InMemoryResult {
   /** Emitted values by output topic ('output' for the stage's main one), in emission order. */
   emitted: Map<AvroTopic | 'output', unknown[]>;
   deadLetters: Array<{ record: unknown; deadLetter: DeadLetter }>;
+  /** Records dropped on purpose, by reason. */
+  dropped: Map<string, number>;
 }
 
 /**
@@ -29,10 +31,11 @@ export function runInMemory<In, State, Config, Out>(
   partitions: In[][],
   batchSize: number,
 ): InMemoryResult {
-  const result: InMemoryResult = { emitted: new Map(), deadLetters: [] };
+  const result: InMemoryResult = { emitted: new Map(), deadLetters: [], dropped: new Map() };
   const collect = (outputs: Output<Out>[], record: unknown) => {
     for (const output of outputs) {
       if (output.kind === 'dead-letter') result.deadLetters.push({ record, deadLetter: output });
+      else if (output.kind === 'dropped') result.dropped.set(output.reason, (result.dropped.get(output.reason) ?? 0) + 1);
       else {
         const topic = output.topic ?? 'output';
         const emitted = result.emitted.get(topic);

@@ -10,6 +10,12 @@ export function stageMetrics() {
     recordsIn: new Counter({ name: 'gridstream_records_in_total', help: 'Records read from the input topic', labelNames: ['stage'], registers }),
     recordsOut: new Counter({ name: 'gridstream_records_out_total', help: 'Records written to an output topic', labelNames: ['stage', 'topic'], registers }),
     deadLettered: new Counter({ name: 'gridstream_dlq_records_total', help: 'Records sent to the DLQ', labelNames: ['stage', 'reason'], registers }),
+    dropped: new Counter({
+      name: 'gridstream_dropped_records_total',
+      help: 'Records dropped on purpose, e.g. repeats of an (entity, ts), by reason and source',
+      labelNames: ['stage', 'reason', 'source'],
+      registers,
+    }),
     recordLatency: new Histogram({
       name: 'gridstream_record_latency_seconds',
       help: 'From a record reaching the input topic to its results being committed',

@@ -4,6 +4,8 @@ import type { Message } from 'kafkajs';
 export class PendingWrites {
   readonly byTopic = new Map<string, Message[]>();
   readonly dirty = new Set<string>();
+  /** Dropped records by `reason|source`, counted once the transaction commits. */
+  readonly dropped = new Map<string, number>();
 
   add(topic: string, message: Message): void {
     const messages = this.byTopic.get(topic);

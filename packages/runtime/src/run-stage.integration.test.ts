@@ -4,7 +4,7 @@ import { samples, topicNames, type Measurement } from '@gridstream/schemas';
 import { uniqueName, waitUntil } from '@gridstream/test-kit';
 import { runStage, type RunningStage } from './run-stage.js';
 import { TopicClient } from './topic-client.js';
-import { emit, type Transform } from './transform.js';
+import { dropped, emit, type Transform } from './transform.js';
 
 const stack = inject('stack');
 
@@ -16,6 +16,7 @@ interface Counter {
 let transientFailuresLeft = 0;
 const numberRecords: Transform<Measurement, Counter, unknown, Measurement> = (m, state) => {
   if (m.values.explode !== undefined) throw new TypeError('exploded on purpose');
+  if (m.values.repeat !== undefined) return [dropped('duplicate', m.source)];
   if (m.values.flaky !== undefined && transientFailuresLeft > 0) {
     transientFailuresLeft -= 1;
     throw Object.assign(new Error('store unavailable'), { code: 'store_unavailable', retriable: true });
@@ -101,10 +102,11 @@ describe('runStage against the real stack', () => {
         records: [
           { key: 'meter:A', value: poison, headers: { trace: 'kept' } },
           { key: 'meter:B', value: encodeRaw(measurement('meter:B', 99, { explode: 1 })) },
+          { key: 'meter:C', value: encodeRaw(measurement('meter:C', 98, { repeat: 1 })) },
         ],
       },
     ]);
-    published += 2;
+    published += 3;
 
     const first = await start();
     await waitUntil('the first stage to read every record', async () => (await recordsIn(first)) === published);
@@ -112,6 +114,7 @@ describe('runStage against the real stack', () => {
     expect(ready.status).toBe(200);
     const metricsText = await (await fetch(`http://127.0.0.1:${first.opsPort}/metrics`)).text();
     expect(metricsText).toContain('gridstream_dlq_records_total{stage="validate",reason="undecodable"} 1');
+    expect(metricsText).toContain('gridstream_dropped_records_total{stage="validate",reason="duplicate",source="meter"} 1');
     await first.stop();
 
     // Published while nothing runs; a new instance must restore the counts and go on from there.
@@ -138,7 +141,7 @@ describe('runStage against the real stack', () => {
       '__connect.errors.exception.class.name': 'TypeError',
       '__connect.errors.exception.message': 'exploded on purpose',
     });
-    expect(published).toBe(42);
+    expect(published).toBe(43);
   });
 
   it('retries a transient fault with the partition paused, aborting the transaction so nothing is doubled', async () => {

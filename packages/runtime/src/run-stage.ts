@@ -543,6 +543,11 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
 
   private addOutputs(task: PartitionTask, writes: PendingWrites, results: Output<TopicValues[Out]>[], message: KafkaMessage | null): void {
     for (const result of results) {
+      if (result.kind === 'dropped') {
+        const key = `${result.reason}|${result.source}`;
+        writes.dropped.set(key, (writes.dropped.get(key) ?? 0) + 1);
+        continue;
+      }
       if (result.kind === 'dead-letter') {
         if (!message) throw new Error(`${this.definition.stage}: a flush cannot dead-letter; only records can`);
         this.addDeadLetter(task, writes, message, result.reason, 'ContractViolation', result.message, result.fieldPath, result.headers);
@@ -632,6 +637,10 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     this.metrics.transactions.inc({ stage, outcome: 'committed' });
     for (const [topic, messages] of writes.byTopic) {
       if (topic !== this.topics.dlq && topic !== this.changelogTopic) this.metrics.recordsOut.inc({ stage, topic }, messages.length);
+    }
+    for (const [key, count] of writes.dropped) {
+      const [reason, source] = key.split('|') as [string, string];
+      this.metrics.dropped.inc({ stage, reason, source }, count);
     }
   }
 

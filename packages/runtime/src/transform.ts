@@ -44,7 +44,15 @@ export interface DeadLetter {
   headers?: Record<string, string>;
 }
 
-export type Output<Out> = Emit<Out> | EmitTo | DeadLetter;
+/** A record the stage drops on purpose, e.g. a repeat of an (entity, ts): nothing is written, it is counted. */
+export interface Dropped {
+  kind: 'dropped';
+  reason: 'duplicate';
+  /** The record's source, a metric label (bounded by the source contracts). */
+  source: string;
+}
+
+export type Output<Out> = Emit<Out> | EmitTo | DeadLetter | Dropped;
 
 /**
  * A stage's pure transform: one input record and the state of its entity (mutated in place) in,
@@ -60,6 +68,10 @@ export function emit<Out>(key: string, value: Out): Emit<Out> {
 
 export function emitTo<T extends AvroTopic>(topic: T, key: string, value: TopicValues[T]): EmitTo {
   return { kind: 'emit', key, value, topic };
+}
+
+export function dropped(reason: Dropped['reason'], source: string): Dropped {
+  return { kind: 'dropped', reason, source };
 }
 
 export function deadLetter(reason: DlqReason, message: string, fieldPath?: string, headers?: Record<string, string>): DeadLetter {

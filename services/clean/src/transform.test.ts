@@ -48,6 +48,7 @@ describe('clean (streaming)', () => {
       [30, 75, 3, 3],
       [90, 195, 7, 0],
     ]);
+    expect(result.dropped).toEqual(new Map([['duplicate', 1]]));
   });
 
   it('dead-letters a record whose step closed before it arrived, saying by how much', () => {

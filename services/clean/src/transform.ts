@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { deadLetter, emit, emitTo, type EventTime, type Output, type Transform } from '@gridstream/runtime';
+import { deadLetter, dropped, emit, emitTo, type EventTime, type Output, type Transform } from '@gridstream/runtime';
 import type { CleanMeasurement, Gap, Measurement } from '@gridstream/schemas';
 import { aggregationOf, contracts, toCanonical, variableContract, type SourceContract } from '@gridstream/sources';
 import type { CleanState, StepRecord } from './clean-state.js';
@@ -15,7 +15,7 @@ export const clean: Transform<Measurement, CleanState, CleanConfig, CleanMeasure
   state.seen = state.seen.filter((ts) => ts >= repeatHorizon);
   if (m.ts >= repeatHorizon && state.seen.includes(m.ts)) {
     ctx.log.debug({ entity: m.entity, ts: m.ts, offset: ctx.offset }, 'duplicate dropped');
-    return [];
+    return [dropped('duplicate', m.source)];
   }
   const step = Math.floor(m.ts / cadenceMs) * cadenceMs;
   const lateByMs = watermark - (step + cadenceMs);

@@ -54,7 +54,7 @@ describe('features (streaming)', () => {
     features(meter(0, 2), state, ctx);
     const [withoutLoad] = features(meter(1, undefined), state, ctx);
     expect((withoutLoad as { value: FeatureVector }).value.values[featureNames('meter').indexOf('ewma')]).toBe(2);
-    expect(features(meter(1, 9), state, ctx)).toEqual([]);
+    expect(features(meter(1, 9), state, ctx)).toEqual([{ kind: 'dropped', reason: 'duplicate', source: 'meter' }]);
   });
 
   it('marks holidays by local date and flags imputed steps', () => {

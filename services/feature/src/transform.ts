@@ -1,4 +1,4 @@
-import { emit, type Transform } from '@gridstream/runtime';
+import { dropped, emit, type Transform } from '@gridstream/runtime';
 import type { CleanMeasurement, FeatureVector } from '@gridstream/schemas';
 import { contracts } from '@gridstream/sources';
 import { dayHours, isPublicHoliday, localTime } from './calendar.js';
@@ -41,7 +41,7 @@ function namesOf(source: string): string[] {
 
 /** One feature vector per clean record, from the entity's earlier records kept in its state. */
 export const features: Transform<CleanMeasurement, FeatureState, FeatureConfig, FeatureVector> = (record, state, ctx) => {
-  if (state.lastTs !== null && record.ts <= state.lastTs) return []; // a repeat: replay must not change results
+  if (state.lastTs !== null && record.ts <= state.lastTs) return [dropped('duplicate', record.source)]; // replay must not change results
   state.lastTs = record.ts;
   const values = [...calendarFeatures(record)];
   const target = targets[record.source];

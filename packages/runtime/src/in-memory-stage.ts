@@ -18,6 +18,8 @@ export interface InMemoryResult {
   deadLetters: Array<{ record: unknown; deadLetter: DeadLetter }>;
   /** Records dropped on purpose, by reason. */
   dropped: Map<string, number>;
+  /** Quality figures summed by measure. */
+  quality: Map<string, number>;
 }
 
 /**
@@ -31,11 +33,12 @@ export function runInMemory<In, State, Config, Out>(
   partitions: In[][],
   batchSize: number,
 ): InMemoryResult {
-  const result: InMemoryResult = { emitted: new Map(), deadLetters: [], dropped: new Map() };
+  const result: InMemoryResult = { emitted: new Map(), deadLetters: [], dropped: new Map(), quality: new Map() };
   const collect = (outputs: Output<Out>[], record: unknown) => {
     for (const output of outputs) {
       if (output.kind === 'dead-letter') result.deadLetters.push({ record, deadLetter: output });
       else if (output.kind === 'dropped') result.dropped.set(output.reason, (result.dropped.get(output.reason) ?? 0) + 1);
+      else if (output.kind === 'quality') result.quality.set(output.measure, (result.quality.get(output.measure) ?? 0) + output.amount);
       else {
         const topic = output.topic ?? 'output';
         const emitted = result.emitted.get(topic);

@@ -4,7 +4,7 @@ export { deadLetterHeaders, type DeadLetterContext } from './dead-letter.js';
 export { RegistrySerde } from './registry-serde.js';
 export { defaultDecodeLimits, guardedDecoder, type DecodeLimits } from './guarded-decode.js';
 export { runStage, type AttachedContext, type RunningStage, type StageDefinition, type StateCodec } from './run-stage.js';
-export { deadLetter, dropped, emit, emitTo, type DeadLetter, type Dropped, type Emit, type EmitTo, type Output, type StageContext, type Transform } from './transform.js';
+export { deadLetter, dropped, emit, emitTo, quality, type DeadLetter, type Dropped, type Emit, type EmitTo, type Quality, type Output, type StageContext, type Transform } from './transform.js';
 export { backoffMs, type BackoffPolicy } from './backoff.js';
 export { runtimeConfigSchema, defaultOpsPorts, type RuntimeConfig } from './runtime-config.js';
 export { TopicClient, type OutgoingRecord, type TopicRecord } from './topic-client.js';

@@ -16,6 +16,19 @@ export function stageMetrics() {
       labelNames: ['stage', 'reason', 'source'],
       registers,
     }),
+    qualitySteps: new Counter({
+      name: 'gridstream_quality_steps_total',
+      help: "Steps of a source's cadence by kind: present, imputed, outlier (present with a flagged value) or missing",
+      labelNames: ['stage', 'source', 'kind'],
+      registers,
+    }),
+    qualityDelay: new Histogram({
+      name: 'gridstream_quality_delay_seconds',
+      help: 'From event time to ingestion, per record of a source (timeliness)',
+      labelNames: ['stage', 'source'],
+      buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600],
+      registers,
+    }),
     recordLatency: new Histogram({
       name: 'gridstream_record_latency_seconds',
       help: 'From a record reaching the input topic to its results being committed',

@@ -543,6 +543,10 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
 
   private addOutputs(task: PartitionTask, writes: PendingWrites, results: Output<TopicValues[Out]>[], message: KafkaMessage | null): void {
     for (const result of results) {
+      if (result.kind === 'quality') {
+        writes.quality.push(result);
+        continue;
+      }
       if (result.kind === 'dropped') {
         const key = `${result.reason}|${result.source}`;
         writes.dropped.set(key, (writes.dropped.get(key) ?? 0) + 1);
@@ -637,6 +641,10 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     this.metrics.transactions.inc({ stage, outcome: 'committed' });
     for (const [topic, messages] of writes.byTopic) {
       if (topic !== this.topics.dlq && topic !== this.changelogTopic) this.metrics.recordsOut.inc({ stage, topic }, messages.length);
+    }
+    for (const { source, measure, amount } of writes.quality) {
+      if (measure === 'delay_seconds') this.metrics.qualityDelay.observe({ stage, source }, amount);
+      else this.metrics.qualitySteps.inc({ stage, source, kind: measure }, amount);
     }
     for (const [key, count] of writes.dropped) {
       const [reason, source] = key.split('|') as [string, string];

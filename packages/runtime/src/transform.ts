@@ -52,7 +52,19 @@ export interface Dropped {
   source: string;
 }
 
-export type Output<Out> = Emit<Out> | EmitTo | DeadLetter | Dropped;
+/**
+ * A data-quality figure of a source, exported as a metric once the transaction commits:
+ * steps present, imputed, flagged as outliers or missing, or one record's event-to-ingest delay.
+ */
+export interface Quality {
+  kind: 'quality';
+  source: string;
+  measure: 'present' | 'imputed' | 'outlier' | 'missing' | 'delay_seconds';
+  /** Steps for the step measures; seconds for `delay_seconds`. */
+  amount: number;
+}
+
+export type Output<Out> = Emit<Out> | EmitTo | DeadLetter | Dropped | Quality;
 
 /**
  * A stage's pure transform: one input record and the state of its entity (mutated in place) in,
@@ -72,6 +84,10 @@ export function emitTo<T extends AvroTopic>(topic: T, key: string, value: TopicV
 
 export function dropped(reason: Dropped['reason'], source: string): Dropped {
   return { kind: 'dropped', reason, source };
+}
+
+export function quality(source: string, measure: Quality['measure'], amount: number): Quality {
+  return { kind: 'quality', source, measure, amount };
 }
 
 export function deadLetter(reason: DlqReason, message: string, fieldPath?: string, headers?: Record<string, string>): DeadLetter {

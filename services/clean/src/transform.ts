@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { deadLetter, dropped, emit, emitTo, type EventTime, type Output, type Transform } from '@gridstream/runtime';
+import { deadLetter, dropped, emit, emitTo, quality, type EventTime, type Output, type Transform } from '@gridstream/runtime';
 import type { CleanMeasurement, Gap, Measurement } from '@gridstream/schemas';
 import { aggregationOf, contracts, toCanonical, variableContract, type SourceContract } from '@gridstream/sources';
 import type { CleanState, StepRecord } from './clean-state.js';
@@ -24,13 +24,14 @@ export const clean: Transform<Measurement, CleanState, CleanConfig, CleanMeasure
   }
   state.seen.push(m.ts);
   const record = toStepRecord(m, contract);
+  const timeliness = quality(m.source, 'delay_seconds', Math.max(0, m.ingestedAt - m.ts) / 1000);
   const open = state.open.find((o) => o.step === step);
   if (open) open.records.push(record);
   else {
     state.open.push({ step, records: [record] });
     state.open.sort((a, b) => a.step - b.step);
   }
-  return [];
+  return [timeliness];
 };
 
 /** Closes the entity's steps the watermark has passed, oldest first (docs/clean.md 6-10). */
@@ -71,12 +72,14 @@ function closeStep(
     const missingSteps = (step - last.ts) / contract.cadenceMs - 1;
     const filled = missingSteps <= config.maxInterpolateSteps;
     const gap: Gap = { source, entity, start: last.ts + contract.cadenceMs, end: step, stepMs: contract.cadenceMs, missingSteps, imputedSteps: filled ? missingSteps : 0 };
-    outputs.push(emitTo('gaps', entity, gap));
+    outputs.push(emitTo('gaps', entity, gap), quality(source, 'missing', missingSteps));
     if (filled) {
+      outputs.push(quality(source, 'imputed', missingSteps));
       for (let k = 1; k <= missingSteps; k++) outputs.push(emit(entity, imputedStep(entity, source, contract, last, present, k, missingSteps)));
     }
   }
-  outputs.push(emit(entity, present));
+  outputs.push(emit(entity, present), quality(source, 'present', 1));
+  if (present.outliers.length > 0) outputs.push(quality(source, 'outlier', 1));
   state.last = { ts: step, values: present.values, tags: present.tags, outliers: present.outliers };
   return outputs;
 }

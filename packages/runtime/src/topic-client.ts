@@ -6,6 +6,9 @@ import { readToEnd } from './read-to-end.js';
 import { RegistrySerde } from './registry-serde.js';
 import { ensureTopics, type TopicSpec } from './topics-admin.js';
 
+/** Payload bytes per produce request; all of them might go to one partition's record batch. */
+const maxRequestBytes = 512 * 1024;
+
 /** A record as read back from a topic. */
 export interface TopicRecord {
   key: string | null;
@@ -52,8 +55,9 @@ export class TopicClient {
   }
 
   /**
-   * Publishes with an idempotent producer and waits for every in-sync replica; records of
-   * several topics go in one request, so a batch and its rejects land together or fail together.
+   * Publishes with an idempotent producer, in order, and waits for every in-sync replica. Large
+   * inputs go in several requests: the broker refuses a record batch over its message size
+   * limit (1 MiB), and an HTTP body may be far larger.
    */
   async publish(topicRecords: Array<{ topic: string; records: OutgoingRecord[] }>): Promise<void> {
     if (!this.producer) {
@@ -61,10 +65,27 @@ export class TopicClient {
       await producer.connect();
       this.producer = producer;
     }
-    const topicMessages = topicRecords
-      .filter((t) => t.records.length > 0)
-      .map((t) => ({ topic: t.topic, messages: t.records.map((r): Message => ({ key: r.key, value: r.value, ...(r.headers && { headers: r.headers }), ...(r.partition !== undefined && { partition: r.partition }) })) }));
-    if (topicMessages.length > 0) await this.producer.sendBatch({ topicMessages, acks: -1 });
+    let request: Array<{ topic: string; messages: Message[] }> = [];
+    let requestBytes = 0;
+    const send = async () => {
+      if (request.length > 0) await this.producer!.sendBatch({ topicMessages: request, acks: -1 });
+      request = [];
+      requestBytes = 0;
+    };
+    for (const { topic, records } of topicRecords) {
+      for (const r of records) {
+        const bytes = (typeof r.value === 'string' ? Buffer.byteLength(r.value) : (r.value?.length ?? 0)) + (r.key?.length ?? 0);
+        if (requestBytes + bytes > maxRequestBytes) await send();
+        let last = request[request.length - 1];
+        if (last?.topic !== topic) {
+          last = { topic, messages: [] };
+          request.push(last);
+        }
+        last.messages.push({ key: r.key, value: r.value, ...(r.headers && { headers: r.headers }), ...(r.partition !== undefined && { partition: r.partition }) });
+        requestBytes += bytes;
+      }
+    }
+    await send();
   }
 
   /** Registers the value schema of an Avro topic under its subject and returns an encoder for it. */

@@ -40,10 +40,17 @@ function formatLocalTime(ts: number, timeZone: string): LocalTime {
   return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), hour: Number(parts.hour), dayOfWeek: weekdays[parts.weekday!]! };
 }
 
+const minuteFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** How far the zone's wall clock is ahead of UTC at an instant, in milliseconds (whole minutes). */
 function offsetMs(ts: number, timeZone: string): number {
   const minute = Math.floor(ts / 60_000) * 60_000;
-  const wall = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' })
+  let format = minuteFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    minuteFormats.set(timeZone, format);
+  }
+  const wall = format
     .formatToParts(minute)
     .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
   return Date.UTC(Number(wall.year), Number(wall.month) - 1, Number(wall.day), Number(wall.hour), Number(wall.minute)) - minute;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ingestFile } from '@gridstream/ingest/ingest-file';
 import { TopicClient, type TopicRecord } from '@gridstream/runtime';
 import { samples, topicNames, type TopicNames } from '@gridstream/schemas';
-import { freePort, startService, uniqueName, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
+import { freePort, startService, uniqueName, waitForReady, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
 
 const stack = inject('stack');
 const token = 'poison-test-token-0123456789';
@@ -44,9 +44,8 @@ describe('bad input through ingest and validate', () => {
       startService('ingest', { ...env, GRIDSTREAM_OPS_PORT: String(ports.ingestOps), INGEST_HTTP_PORT: String(ports.http), INGEST_TOKEN: token, INGEST_MAX_BODY_BYTES: '65536' }),
       startService('validate', { ...env, GRIDSTREAM_OPS_PORT: String(ports.validateOps) }),
     );
-    for (const port of [ports.ingestOps, ports.validateOps]) {
-      await waitUntil(`the service on ${port} to be ready`, async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200, 90_000, 250);
-    }
+    await waitForReady(services[0]!, ports.ingestOps);
+    await waitForReady(services[1]!, ports.validateOps);
   }, 120_000);
   afterAll(async () => {
     for (const service of services) service.child.kill('SIGKILL');

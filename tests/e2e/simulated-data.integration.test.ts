@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TopicClient, type TopicRecord } from '@gridstream/runtime';
 import { topicNames } from '@gridstream/schemas';
-import { freePort, startScript, startService, uniqueName, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
+import { freePort, startScript, startService, uniqueName, waitForReady, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
 
 const stack = inject('stack');
 
@@ -28,9 +28,7 @@ describe('simulated data through the JSON topic, ingest and validate', () => {
       startService('ingest', { ...env, GRIDSTREAM_OPS_PORT: String(opsPorts[0]), INGEST_HTTP_PORT: String(await freePort()), INGEST_TOKEN: 'simulated-test-token' }),
       startService('validate', { ...env, GRIDSTREAM_OPS_PORT: String(opsPorts[1]) }),
     );
-    for (const port of opsPorts) {
-      await waitUntil(`the service on ${port} to be ready`, async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200, 90_000, 250);
-    }
+    for (const [i, port] of opsPorts.entries()) await waitForReady(services[i]!, port!);
   }, 120_000);
   afterAll(async () => {
     for (const service of services) service.child.kill('SIGKILL');

@@ -1,5 +1,5 @@
 export { parseStackEnv, readStackEnv, runStack, stackScript, type StackEnv } from './stack-env.js';
 export { uniqueName } from './unique-name.js';
 export { waitUntil } from './wait-until.js';
-export { startScript, startService, type ServiceProcess } from './service-process.js';
+export { startScript, startService, waitForReady, type ServiceProcess } from './service-process.js';
 export { freePort } from './free-port.js';

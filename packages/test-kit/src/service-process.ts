@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from './wait-until.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -31,4 +32,14 @@ export function startScript(path: string, args: string[], env: Record<string, st
   child.stderr!.on('data', keep);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   return { child, exited, output: () => output };
+}
+
+/** Waits for a service's /readyz; on timeout the error carries what the service printed, or how it exited. */
+export async function waitForReady(service: ServiceProcess, opsPort: number, timeoutMs = 90_000): Promise<void> {
+  const ready = async () => (await fetch(`http://127.0.0.1:${opsPort}/readyz`).catch(() => null))?.status === 200;
+  try {
+    await waitUntil(`the service on ${opsPort} to be ready`, ready, timeoutMs, 250);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; exit: ${service.child.exitCode ?? 'running'}; output:\n${service.output().slice(-4_000)}`, { cause: error });
+  }
 }

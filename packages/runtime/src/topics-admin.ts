@@ -19,6 +19,27 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<Ma
     }));
   // Another instance may create the same topic at the same moment; createTopics then reports false, which is fine.
   if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-  const metadata = await admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.topic) });
-  return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+  return partitionCounts(admin, specs.map((spec) => spec.topic));
+}
+
+/**
+ * The partition count of each topic once every partition has a leader. A topic another process
+ * created a moment ago may not have them yet (the broker answers "does not host this
+ * topic-partition"), so this asks again for up to `timeoutMs`.
+ */
+async function partitionCounts(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<Map<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      if (metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
+        return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+      }
+    } catch (error) {
+      // kafkajs may wrap the broker's answer once its own retries run out, so any error is asked again until the deadline.
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have partitions without a leader after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

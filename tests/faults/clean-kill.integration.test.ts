@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { featureReference } from '@gridstream/feature/reference';
 import type { CleanMeasurement, FeatureVector, Gap } from '@gridstream/schemas';
+import { waitUntil } from '@gridstream/test-kit';
 import { cleanSettings, faultTestSimulation, PipelineFixture } from './pipeline-fixture.js';
 
 describe('ingest → validate → clean → feature, with clean and feature killed mid-run', () => {
@@ -24,9 +25,11 @@ describe('ingest → validate → clean → feature, with clean and feature kill
     expect((await pipeline.client.readAll(t.dlq)).filter((d) => d.headers['__connect.errors.stage'] === 'clean')).toEqual([]);
 
     // Feature starts on the complete <p>.clean too.
-    await pipeline.runKilledTwice('feature', t.clean, { GRIDSTREAM_MAX_BATCH_BYTES: '16384' });
+    await pipeline.runKilledTwice('feature', t.clean, { GRIDSTREAM_MAX_BATCH_BYTES: '16384', FEATURE_WEATHER_IDLE_MS: '3000' });
+    const expectedVectors = featureReference(reference.clean, { ewmaAlpha: 0.1, tepReferenceSteps: 100, weatherMaxStalenessMs: 3 * 3_600_000, weatherIdleMs: 3_000 });
+    // Load vectors held for their station's weather come out once it has been read.
+    await waitUntil('feature to give out every vector', async () => (await pipeline.client.readAll(t.features)).length >= expectedVectors.length, 60_000, 500);
     const vectors = await pipeline.sorted<FeatureVector>('features', (v) => v.ts);
-    const expectedVectors = featureReference(reference.clean, { ewmaAlpha: 0.1, tepReferenceSteps: 100 });
     expect(vectors.length).toBe(expectedVectors.length);
     expect(vectors).toEqual(expectedVectors);
   });

@@ -12,3 +12,4 @@ export type { TopicSpec } from './topics-admin.js';
 export { testContext } from './test-context.js';
 export { PartitionClock, type EventTime } from './event-time.js';
 export { runInMemory, type InMemoryResult, type InMemoryStage } from './in-memory-stage.js';
+export type { SideInput } from './side-input.js';

@@ -52,6 +52,64 @@ export async function readToEnd(
   }
 }
 
+/** A consumer following every partition of a topic; `caughtUp` settles once it has read what the topic held when it started. */
+export interface TopicFollower {
+  caughtUp: Promise<void>;
+  /** Whether it has read everything the topic holds now. */
+  atEnd(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Follows every partition of a topic from its start, committed records only, until stopped:
+ * a side input every instance reads whole. Like readToEnd, a consumer in a throwaway group.
+ */
+export async function followTopic(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  onBatch: (messages: KafkaMessage[], partition: number) => Promise<void>,
+): Promise<TopicFollower> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const pending = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+  const groupId = `${topic}.follow.${randomUUID()}`;
+  const consumer = kafka.consumer({
+    groupId,
+    partitionAssigners: [assignerOf(topic, offsets.map((o) => o.partition))],
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+  });
+  let markCaughtUp = () => {};
+  const caughtUp = new Promise<void>((resolve, reject) => {
+    markCaughtUp = resolve;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) reject(payload.error);
+    });
+  });
+  if (pending.size === 0) markCaughtUp();
+  const positions = new Map<number, bigint>();
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    positions.set(payload.partition, BigInt(payload.lastOffset) + 1n);
+    const endOffset = pending.get(payload.partition);
+    if (endOffset !== undefined && BigInt(payload.lastOffset) + 1n >= endOffset) pending.delete(payload.partition);
+    if (pending.size === 0) markCaughtUp();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({ autoCommit: false, eachBatch: ({ batch }) => onBatch(batch.messages, batch.partition) });
+  return {
+    caughtUp,
+    async atEnd() {
+      const ends = await admin.fetchTopicOffsets(topic);
+      return ends.every((o) => BigInt(o.high) <= (positions.get(o.partition) ?? BigInt(o.low)));
+    },
+    async stop() {
+      await consumer.disconnect().catch(() => undefined);
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    },
+  };
+}
+
 function assignerOf(topic: string, partitions: number[]): PartitionAssigner {
   const name = 'GridstreamReadToEnd';
   return () => ({

@@ -14,8 +14,10 @@ import { kafkaLogger } from './kafka-logger.js';
 import { stageMetrics, type StageMetrics } from './metrics.js';
 import { startOpsServer } from './ops-server.js';
 import { PendingWrites } from './pending-writes.js';
+import { followTopic, type TopicFollower } from './read-to-end.js';
 import { RegistrySerde } from './registry-serde.js';
 import { runtimeConfigSchema, type RuntimeConfig } from './runtime-config.js';
+import type { SideInput } from './side-input.js';
 import { ensureTopics } from './topics-admin.js';
 import type { Output, StageContext, Transform } from './transform.js';
 
@@ -39,6 +41,8 @@ export interface StageDefinition<In extends keyof TopicValues, Out extends AvroT
   state?: StateCodec<State>;
   /** For stages that work in event time: the runtime keeps each partition's watermark and flushes entities as it moves. */
   eventTime?: EventTime<State, Config, TopicValues[Out]>;
+  /** A topic every instance reads whole, that entities may hold records back for; read to its end before the stage starts. */
+  sideInput?: SideInput<State, Config, TopicValues[Out]>;
   /**
    * Something else the stage's process serves, e.g. ingest's HTTP endpoint: started after the
    * consumer with the parsed configs, closed first on stop.
@@ -82,6 +86,8 @@ interface PartitionTask {
   /** Event-time stages: the partition's watermark, and when each entity holding something open is due. */
   clock: PartitionClock | null;
   due: Map<string, number>;
+  /** Stages with a side input: the entities holding records back for it. */
+  holding: Set<string>;
   /** When a batch was last read, and whether the consumer had then reached the end of the partition. */
   lastReadMs: number;
   caughtUp: boolean;
@@ -145,6 +151,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
   private readonly outputTopic: string;
   private readonly changelogTopic: string;
   private readonly inputReader: avro.Type | null;
+  private readonly sideReader: avro.Type | null;
   private readonly outputTopicKeys: AvroTopic[];
   private readonly outputSchemas: Map<AvroTopic, AvroSchema>;
   private readonly outputSchemaIds = new Map<AvroTopic, number>();
@@ -157,6 +164,12 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
   private started = false;
   private stopping: Promise<void> | null = null;
   private attached: { close(): Promise<void> } | null = null;
+  private sideFollower: TopicFollower | null = null;
+  /** A release pass over held records is running, and whether the side input moved on since it began. */
+  private releasing: Promise<void> | null = null;
+  private sideMoved = false;
+  /** Since when this instance has read everything its partitions and the side input hold; null while it has not. */
+  private currentSinceMs: number | null = null;
 
   constructor(
     private readonly definition: StageDefinition<In, Out, Config, State>,
@@ -188,6 +201,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     this.inputReader = definition.input === 'ingestJson' ? null : avro.Type.forSchema(schemaOf(definition.input as AvroTopic) as avro.Schema);
     this.outputTopicKeys = [definition.output, ...(definition.outputs ?? [])];
     this.outputSchemas = new Map(this.outputTopicKeys.map((key) => [key, schemaOf(key)]));
+    this.sideReader = definition.sideInput ? avro.Type.forSchema(schemaOf(definition.sideInput.topic) as avro.Schema) : null;
   }
 
   async start(): Promise<void> {
@@ -203,12 +217,16 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       { topic: this.inputTopic, partitions: this.runtime.partitions },
       ...this.outputTopicKeys.map((key) => ({ topic: this.topics[key], partitions: this.runtime.partitions })),
       { topic: this.topics.dlq, partitions: this.runtime.partitions },
+      ...(this.definition.sideInput && !this.outputTopicKeys.includes(this.definition.sideInput.topic)
+        ? [{ topic: this.topics[this.definition.sideInput.topic], partitions: this.runtime.partitions }]
+        : []),
     ]);
     if (this.definition.state) {
       // One changelog partition per input partition, so a partition's state moves with it.
       await ensureTopics(this.admin, [{ topic: this.changelogTopic, partitions: partitions.get(this.inputTopic)!, compacted: true }]);
     }
     for (const [key, schema] of this.outputSchemas) this.outputSchemaIds.set(key, await this.serde.register(this.topics.subject(this.topics[key]), schema));
+    if (this.definition.sideInput) await this.followSideInput(this.definition.sideInput, this.sideReader!);
 
     const { GROUP_JOIN, CRASH, STOP, END_BATCH_PROCESS } = this.consumer.events;
     // Also fired for batches holding only transaction markers, so the end of a partition is seen.
@@ -249,6 +267,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const timer of this.timers) clearTimeout(timer); // also clears intervals
+      await this.sideFollower?.stop();
       await this.attached?.close().catch((error: unknown) => this.log.warn({ err: error }, 'closing failed'));
       await this.consumer.disconnect().catch((error: unknown) => this.log.warn({ err: error }, 'consumer disconnect failed'));
       await Promise.all([...this.tasks.values()].map((task) => this.dropProducer(task)));
@@ -257,6 +276,62 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       this.log.info('stopped');
     })();
     return this.stopping;
+  }
+
+  /** Reads the side input to its end before the stage starts, then keeps following it; each side batch lets held records go. */
+  private async followSideInput(sideInput: SideInput<State, Config, TopicValues[Out]>, reader: avro.Type): Promise<void> {
+    const topic = this.topics[sideInput.topic];
+    this.sideFollower = await followTopic(this.kafka, this.admin, topic, async (messages, partition) => {
+      for (const message of messages) {
+        try {
+          sideInput.apply((await this.serde.decode(message.value ?? Buffer.alloc(0), reader)).value, Date.now());
+        } catch (error) {
+          this.log.warn({ err: error, topic, partition, offset: message.offset }, 'side record skipped: it does not decode');
+        }
+      }
+      if (messages.length > 0) void this.releaseHeld(true);
+    });
+    await this.sideFollower.caughtUp;
+    this.log.info({ topic }, 'side input read to its end');
+  }
+
+  /** Asks every entity holding records whether it can give them out now; one pass at a time, again if the side input moved meanwhile. */
+  private releaseHeld(sideMoved: boolean): Promise<void> {
+    if (sideMoved) this.sideMoved = true;
+    this.releasing ??= (async () => {
+      do {
+        const moved = this.sideMoved;
+        this.sideMoved = false;
+        for (const task of this.tasks.values()) {
+          if (this.stopping || !task.prepared || task.holding.size === 0 || (!moved && this.currentSinceMs === null)) continue;
+          await this.withLock(task, () => this.releaseTask(task)).catch(async (error: unknown) => {
+            task.log.warn({ err: error }, 'releasing held records failed');
+            await this.resetTask(task);
+          });
+        }
+      } while (this.sideMoved && !this.stopping);
+    })().finally(() => (this.releasing = null));
+    return this.releasing;
+  }
+
+  private async releaseTask(task: PartitionTask): Promise<void> {
+    const sideInput = this.definition.sideInput!;
+    if (!task.prepared) return;
+    const writes = new PendingWrites();
+    for (const stateKey of [...task.holding]) {
+      const state = task.states.get(stateKey) as State;
+      const results = sideInput.release(state, this.currentSinceMs, this.contextFor(task, task.committedOffset ?? '-1', stateKey || null));
+      if (results.length === 0) continue;
+      this.addOutputs(task, writes, results, null);
+      writes.dirty.add(stateKey);
+      this.trackHolding(task, stateKey, state);
+    }
+    if (writes.dirty.size > 0) await this.commit(task, writes, null);
+  }
+
+  private trackHolding(task: PartitionTask, stateKey: string, state: State): void {
+    if (this.definition.sideInput!.holds(state)) task.holding.add(stateKey);
+    else task.holding.delete(stateKey);
   }
 
   /** Each rebalance may have moved a partition elsewhere and back: every task re-checks its offset before the next batch. */
@@ -321,6 +396,13 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
    * past trailing transaction markers.
    */
   private async onTick(idleMs: number): Promise<void> {
+    // Held records of a current instance may stop waiting for a side input gone quiet.
+    if (this.definition.sideInput) {
+      const holding = [...this.tasks.values()].some((task) => task.holding.size > 0);
+      const current = holding && (await this.isCurrent().catch(() => false));
+      this.currentSinceMs = current ? (this.currentSinceMs ?? Date.now()) : null;
+      if (current) await this.releaseHeld(false);
+    }
     for (const task of this.tasks.values()) {
       if (this.stopping) continue;
       if (!task.prepared) {
@@ -358,6 +440,20 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     }
   }
 
+  /**
+   * Whether this instance has read everything its partitions and the side input hold now. Only
+   * its own partitions: side data an instance elsewhere has yet to write is not seen.
+   */
+  private async isCurrent(): Promise<boolean> {
+    const ends = await this.admin.fetchTopicOffsets(this.inputTopic);
+    const tasks = [...this.tasks.values()].filter((task) => task.assigned);
+    const partitionsCurrent = tasks.every((task) => {
+      const end = ends.find((o) => o.partition === task.partition)?.high;
+      return task.prepared && end !== undefined && task.committedOffset !== null && BigInt(end) <= BigInt(task.committedOffset);
+    });
+    return tasks.length > 0 && partitionsCurrent && (await this.sideFollower!.atEnd());
+  }
+
   /** Whether this instance has committed everything the partition holds now. */
   private async atEnd(task: PartitionTask): Promise<boolean> {
     const end = (await this.admin.fetchTopicOffsets(this.inputTopic)).find((o) => o.partition === task.partition)?.high;
@@ -379,6 +475,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
         firstFailureMs: null,
         clock: null,
         due: new Map(),
+        holding: new Set(),
         lastReadMs: Date.now(),
         caughtUp: false,
         batchUnprocessed: false,
@@ -419,6 +516,8 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       restored.states.delete(PartitionClock.changelogKey);
       task.states = new Map([...restored.states].map(([key, bytes]) => [key, this.definition.state!.decode(bytes)]));
       const { eventTime } = this.definition;
+      task.holding.clear();
+      if (this.definition.sideInput) for (const [stateKey, state] of task.states) this.trackHolding(task, stateKey, state as State);
       if (eventTime) {
         task.clock = PartitionClock.decode(eventTime.graceMs(this.config), clockBytes);
         task.due.clear();
@@ -488,6 +587,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       this.addOutputs(task, writes, results, message);
       if (this.definition.state) writes.dirty.add(stateKey);
       if (eventTime) this.trackDue(task, stateKey, state);
+      if (this.definition.sideInput) this.trackHolding(task, stateKey, state);
     }
     if (eventTime) this.flushDue(task, writes);
 
@@ -688,6 +788,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     task.committedOffset = null;
     task.states.clear();
     task.due.clear();
+    task.holding.clear();
     task.clock = null;
     task.skippedUpTo = null;
     await this.dropProducer(task);

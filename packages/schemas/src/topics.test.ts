@@ -5,13 +5,14 @@ import { topicNames, valueSchemaOf } from './topics.js';
 describe('topicNames', () => {
   it('derives every topic, subject, group and changelog name from the prefix', () => {
     const t = topicNames('gridstream');
-    expect([t.ingestJson, t.raw, t.valid, t.clean, t.gaps, t.features, t.quality, t.sequences, t.dlq]).toEqual([
+    expect([t.ingestJson, t.raw, t.valid, t.clean, t.gaps, t.features, t.weather, t.quality, t.sequences, t.dlq]).toEqual([
       'gridstream.ingest.json',
       'gridstream.raw',
       'gridstream.valid',
       'gridstream.clean',
       'gridstream.gaps',
       'gridstream.features',
+      'gridstream.weather',
       'gridstream.quality',
       'gridstream.sequences',
       'gridstream.dlq',

@@ -23,6 +23,8 @@ export function topicNames(prefix: string) {
     clean: `${prefix}.clean`,
     gaps: `${prefix}.gaps`,
     features: `${prefix}.features`,
+    /** Feature's kept weather records, which every feature instance reads whole for the as-of join onto load. */
+    weather: `${prefix}.weather`,
     quality: `${prefix}.quality`,
     sequences: `${prefix}.sequences`,
     dlq: `${prefix}.dlq`,
@@ -42,6 +44,7 @@ export const valueSchemaOf = {
   clean: 'CleanMeasurement',
   gaps: 'Gap',
   features: 'FeatureVector',
+  weather: 'CleanMeasurement',
   quality: 'QualityReport',
   sequences: 'Sequence',
 } as const satisfies Partial<Record<keyof TopicNames, string>>;
@@ -55,6 +58,7 @@ export interface TopicValues {
   clean: CleanMeasurement;
   gaps: Gap;
   features: FeatureVector;
+  weather: CleanMeasurement;
   quality: QualityReport;
   sequences: Sequence;
 }

@@ -14,7 +14,7 @@ describe('EIA regions', () => {
     const first = readings[0]!;
     expect(Object.keys(first.values).sort()).toEqual(['demand', 'forecast', 'interchange', 'net_generation', ...fuels].sort());
     expect(new Set(Object.values(first.units))).toEqual(new Set(['MWh']));
-    expect(first.tags).toEqual({ region: 'PACW', tz: 'UTC' });
+    expect(first.tags).toEqual({ region: 'PACW', tz: 'UTC', station: 'KPDX' }); // the station whose weather is joined onto its demand
   });
 
   it('balance: generation by fuel sums to net generation, interchange is net generation less demand', () => {

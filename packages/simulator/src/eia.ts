@@ -3,6 +3,7 @@ import { bump, clearSky } from './daily-shapes.js';
 import { nthName, type SimulatedEntity } from './entity.js';
 import { localTime } from './local-time.js';
 import { clamp, normal, randomStream } from './random.js';
+import { stationIn } from './weather.js';
 
 export const eiaStepMs = 3_600_000;
 
@@ -18,14 +19,15 @@ const balancingAuthorities = [
 
 /** EIA-930-style hourly balancing-authority data in MWh: demand, forecast, generation by fuel, interchange. */
 export function eiaRegions(config: SimulationConfig): SimulatedEntity[] {
-  return Array.from({ length: config.regions }, (_, index) => region(config.seed, index));
+  return Array.from({ length: config.regions }, (_, index) => region(config, index));
 }
 
-function region(seed: number, index: number): SimulatedEntity {
+function region(config: SimulationConfig, index: number): SimulatedEntity {
   const authority = balancingAuthorities[index % balancingAuthorities.length]!;
   const code = nthName(balancingAuthorities.map((a) => a.code), index);
   const entity = `eia:${code}`;
-  const random = randomStream(seed, entity);
+  const random = randomStream(config.seed, entity);
+  const station = stationIn(config, authority.tz);
   const peakMwh = authority.peakMwh * (0.8 + 0.4 * random());
   const importShare = 0.2 * random() - 0.1; // negative: the region exports
   const nuclearMwh = peakMwh * 0.2 * random();
@@ -65,7 +67,7 @@ function region(seed: number, index: number): SimulatedEntity {
       const genNg = netGeneration - Object.values(gen).reduce((a, b) => a + b, 0);
       const values = { demand, forecast, net_generation: netGeneration, interchange: netGeneration - demand, gen_ng: genNg, ...gen };
       const units = Object.fromEntries(Object.keys(values).map((name) => [name, 'MWh']));
-      return { source: 'eia', entity, ts, values, units, tags: { region: code, tz: 'UTC' } };
+      return { source: 'eia', entity, ts, values, units, tags: { region: code, tz: 'UTC', ...(station ? { station } : {}) } };
     },
     outlier(values) {
       values.demand = values.demand! * 4;

@@ -21,6 +21,14 @@ const loadAt = (hour: number, when: (local: Local, ts: number) => boolean = () =
   mean(readings.filter((r) => r.local.hour === hour && when(r.local, r.ts)).map((r) => r.values.load!));
 
 describe('meters', () => {
+  it('carry the code of the first simulated weather station in their zone, the weather joined onto their load', () => {
+    const stationByZone = Object.fromEntries(entities.map((m) => m.sample(startTs).tags).map((tags) => [tags.tz, tags.station]));
+    // The default four stations cover the US zones but not Berlin (EDDB is the fifth).
+    expect(stationByZone).toEqual({ 'Europe/Berlin': undefined, 'America/New_York': 'KJFK', 'America/Los_Angeles': 'KPDX' });
+    const withFive = meters(defaultSimulationConfig({ seed: 3, meters: 1, weatherStations: 5 }))[0]!.sample(startTs);
+    expect(withFive.tags).toEqual({ tz: 'Europe/Berlin', country: 'DE', station: 'EDDB' });
+  });
+
   it('are numbered, every 15 minutes, spread over time zones, about 30 % with PV', () => {
     expect(entities.slice(0, 2).map((m) => [m.entity, m.stepMs])).toEqual([
       ['meter:M-0001', meterStepMs],

@@ -3,6 +3,7 @@ import { bump, clearSky } from './daily-shapes.js';
 import { round, type SimulatedEntity } from './entity.js';
 import { localTime } from './local-time.js';
 import { clamp, normal, randomStream } from './random.js';
+import { stationIn } from './weather.js';
 
 export const meterStepMs = 900_000;
 
@@ -14,12 +15,12 @@ const zones = [
 
 /** Household smart meters: load in kW, rooftop PV on about 30 %, supply voltage on about half. */
 export function meters(config: SimulationConfig): SimulatedEntity[] {
-  return Array.from({ length: config.meters }, (_, index) => meter(config.seed, index));
+  return Array.from({ length: config.meters }, (_, index) => meter(config, index));
 }
 
-function meter(seed: number, index: number): SimulatedEntity {
+function meter(config: SimulationConfig, index: number): SimulatedEntity {
   const entity = `meter:M-${String(index + 1).padStart(4, '0')}`;
-  const random = randomStream(seed, entity);
+  const random = randomStream(config.seed, entity);
   const zone = zones[index % zones.length]!;
   const householdScale = 0.6 + 1.2 * random();
   const pvPeakKw = random() < 0.3 ? 3 + 7 * random() : 0;
@@ -27,7 +28,8 @@ function meter(seed: number, index: number): SimulatedEntity {
   const units: Record<string, string> = { load: 'kW' };
   if (pvPeakKw > 0) units.pv = 'kW';
   if (hasVoltage) units.voltage = 'V';
-  const tags = { tz: zone.tz, country: zone.country };
+  const station = stationIn(config, zone.tz);
+  const tags: Record<string, string> = { tz: zone.tz, country: zone.country, ...(station ? { station } : {}) };
 
   return {
     source: 'meter',

@@ -21,6 +21,12 @@ export function weatherStations(config: SimulationConfig): SimulatedEntity[] {
   return Array.from({ length: config.weatherStations }, (_, index) => station(config.seed, index));
 }
 
+/** The code of the first simulated station in a time zone, the weather a meter or region there is joined with; none when no station is. */
+export function stationIn(config: SimulationConfig, tz: string): string | undefined {
+  const index = Array.from({ length: Math.min(config.weatherStations, stations.length) }, (_, i) => i).find((i) => stations[i]!.tz === tz);
+  return index === undefined ? undefined : stations[index]!.code;
+}
+
 function station(seed: number, index: number): SimulatedEntity {
   const site = stations[index % stations.length]!;
   const code = nthName(stations.map((s) => s.code), index);

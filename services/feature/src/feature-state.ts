@@ -9,10 +9,21 @@ export interface FeatureState {
   ewma: number | null;
   /** TEP: each variable's first values, up to the reference length. */
   reference: Record<string, number[]>;
+  /** Load vectors waiting for their station's weather, oldest first; NaN is null after a changelog round trip. */
+  held: HeldVector[];
+}
+
+export interface HeldVector {
+  ts: number;
+  /** '' without a station tag: nothing to wait for. */
+  station: string;
+  values: Array<number | null>;
+  imputed: boolean;
 }
 
 export const featureStateCodec: StateCodec<FeatureState> = {
-  initial: () => ({ lastTs: null, recent: [], ewma: null, reference: {} }),
+  initial: () => ({ lastTs: null, recent: [], ewma: null, reference: {}, held: [] }),
   encode: (state) => Buffer.from(JSON.stringify(state)),
-  decode: (bytes) => JSON.parse(bytes.toString()) as FeatureState,
+  // States written before the weather join have no held vectors.
+  decode: (bytes) => ({ held: [], ...(JSON.parse(bytes.toString()) as Partial<FeatureState>) }) as FeatureState,
 };

@@ -6,9 +6,11 @@ import { defaultSimulationConfig, simulate } from '@gridstream/simulator';
 import type { FeatureConfig } from './config.js';
 import { featureStateCodec } from './feature-state.js';
 import { featureReference } from './reference/feature-reference.js';
-import { featureNames, features } from './transform.js';
+import { featureNames, featureStage } from './transform.js';
+import { WeatherHistory } from './weather-join.js';
 
-const config: FeatureConfig = { ewmaAlpha: 0.1, tepReferenceSteps: 100 };
+const config: FeatureConfig = { ewmaAlpha: 0.1, tepReferenceSteps: 100, weatherMaxStalenessMs: 3 * 3_600_000, weatherIdleMs: 60_000 };
+const features = featureStage(new WeatherHistory(0)).transform;
 const t0 = Date.UTC(2026, 0, 5); // a Monday
 
 function meter(step: number, load: number | undefined, overrides: Partial<CleanMeasurement> = {}): CleanMeasurement {
@@ -80,7 +82,8 @@ describe('features (streaming) against the batch reference', () => {
     const byPartition: CleanMeasurement[][] = [[], [], []];
     for (const record of clean) byPartition[[...record.entity].reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) % 3, 0)]!.push(record);
 
-    const streamed = runInMemory({ transform: features, state: featureStateCodec, config, keyOf: (c: CleanMeasurement) => c.entity }, byPartition, 50);
+    const stage = featureStage(new WeatherHistory(0));
+    const streamed = runInMemory({ ...stage, state: featureStateCodec, config, keyOf: (c: CleanMeasurement) => c.entity }, byPartition, 50);
     const vectors = (streamed.emitted.get('output') ?? []) as FeatureVector[];
     vectors.sort((a, b) => (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : a.ts - b.ts));
     const reference = featureReference(clean, config);
@@ -89,5 +92,76 @@ describe('features (streaming) against the batch reference', () => {
     // The week reaches lag 168 and the 168-step window for hourly sources.
     const eia = reference.find((v) => v.entity.startsWith('eia:') && !Number.isNaN(v.values[v.names.indexOf('lag_168')]!));
     expect(eia).toBeDefined();
+    // Meters and regions in a station's zone got its weather.
+    const joined = reference.filter((v) => v.names.includes('weather_temperature') && !Number.isNaN(v.values[v.names.indexOf('weather_temperature')]!));
+    expect(new Set(joined.map((v) => v.entity.split(':')[0]))).toEqual(new Set(['meter', 'eia']));
+  });
+});
+
+describe('features (streaming): the weather join', () => {
+  const hour = 3_600_000;
+  const weatherAt = (ts: number, temperature: number): CleanMeasurement => ({
+    ...meter(0, 1),
+    source: 'weather',
+    entity: 'weather:KPDX',
+    ts,
+    values: { temperature, wind_speed: 2, irradiance: 0, humidity: 80 },
+    tags: { tz: 'America/Los_Angeles', station: 'KPDX' },
+  });
+  const load = (step: number) => meter(step, 1, { tags: { tz: 'America/Los_Angeles', country: 'US', station: 'KPDX' } });
+  const joined = (outputs: ReturnType<typeof features>) =>
+    outputs.map((output) => {
+      const vector = (output as { value: FeatureVector }).value;
+      return [vector.ts, vector.values[vector.names.indexOf('weather_temperature')], vector.values[vector.names.indexOf('weather_age_hours')]];
+    });
+
+  it('holds load until its station is read past its ts, then joins the observation as of it', () => {
+    const weather = new WeatherHistory(0);
+    const stage = featureStage(weather);
+    const state = featureStateCodec.initial();
+    const ctx = testContext(config, { key: 'meter:M-1' });
+    expect(stage.transform(load(0), state, ctx)).toEqual([]);
+    expect(stage.transform(load(1), state, ctx)).toEqual([]);
+    expect(stage.sideInput.holds(state)).toBe(true);
+    // The side input brings the station's weather: t0 covers every step before t0 + 1 h.
+    const [, forward] = stage.transform(weatherAt(t0, 5), featureStateCodec.initial(), testContext(config, { key: 'weather:KPDX' }));
+    expect(forward).toMatchObject({ kind: 'emit', topic: 'weather', key: 'weather:KPDX' });
+    stage.sideInput.apply((forward as { value: CleanMeasurement }).value, 0);
+    expect(joined(stage.sideInput.release(state, null, ctx))).toEqual([
+      [t0, 5, 0],
+      [t0 + 900_000, 5, 0.25],
+    ]);
+    // Step 4 is at t0 + 1 h, beyond what has been read.
+    expect(stage.transform(load(4), state, ctx)).toEqual([]);
+    weather.add(weatherAt(t0 + hour, 6), 0);
+    expect(joined(stage.sideInput.release(state, null, ctx))).toEqual([[t0 + hour, 6, 0]]);
+    expect(stage.sideInput.holds(state)).toBe(false);
+  });
+
+  it('stops waiting for a station quiet for the idle time only while the instance is current', () => {
+    const weather = new WeatherHistory(0);
+    const stage = featureStage(weather);
+    weather.add(weatherAt(t0, 5), 1_000);
+    const state = featureStateCodec.initial();
+    stage.transform(load(4), state, testContext(config, { key: 'meter:M-1' }));
+    const at = (nowMs: number) => testContext(config, { key: 'meter:M-1', nowMs });
+    const idle = config.weatherIdleMs;
+    expect(stage.sideInput.release(state, null, at(1_000 + idle))).toEqual([]);
+    // Quiet since 1 s, current since 2 s: the idle time counts from 2 s.
+    expect(stage.sideInput.release(state, 2_000, at(1_000 + idle))).toEqual([]);
+    expect(joined(stage.sideInput.release(state, 2_000, at(2_000 + idle)))).toEqual([[t0 + hour, 5, 1]]);
+  });
+
+  it('keeps held vectors through the changelog, NaN included', () => {
+    const weather = new WeatherHistory(0);
+    const stage = featureStage(weather);
+    const state = featureStateCodec.initial();
+    stage.transform(load(0), state, testContext(config, { key: 'meter:M-1' }));
+    const restored = featureStateCodec.decode(featureStateCodec.encode(state));
+    weather.add(weatherAt(t0, 5), 0);
+    const [before] = stage.sideInput.release(state, null, testContext(config, { key: 'meter:M-1' }));
+    const [after] = stage.sideInput.release(restored, null, testContext(config, { key: 'meter:M-1' }));
+    expect(after).toEqual(before);
+    expect((after as { value: FeatureVector }).value.values.some(Number.isNaN)).toBe(true);
   });
 });

@@ -1,9 +1,10 @@
-import { dropped, emit, type Transform } from '@gridstream/runtime';
+import { dropped, emit, emitTo, type Output, type SideInput, type StageContext, type Transform } from '@gridstream/runtime';
 import type { CleanMeasurement, FeatureVector } from '@gridstream/schemas';
 import { contracts } from '@gridstream/sources';
 import { dayHours, isPublicHoliday, localTime } from './calendar.js';
 import type { FeatureConfig } from './config.js';
 import type { FeatureState } from './feature-state.js';
+import { weatherJoinNames, type WeatherHistory } from './weather-join.js';
 
 /** The variable each source's lags and rolling statistics follow; TEP has z-scores instead. */
 const targets: Record<string, string> = { meter: 'load', eia: 'demand', weather: 'temperature' };
@@ -12,6 +13,9 @@ const tepVariables = [...Array.from({ length: 41 }, (_, i) => `xmeas_${i + 1}`),
 const lags = [1, 24, 168];
 const windows = [24, 168];
 const longestLag = 168;
+/** Load sources: their vectors wait for the weather of their station (`tags.station`) and end with it. */
+const joinsWeather = new Set(['meter', 'eia']);
+const featureSetVersion = 2;
 
 const namesBySource = new Map<string, string[]>();
 
@@ -36,28 +40,81 @@ function namesOf(source: string): string[] {
     weather: ['wind_speed', 'irradiance', 'humidity'],
     tep: tepVariables.map((v) => `z_${v}`),
   };
-  return [...calendar, ...target, ...(own[source] ?? [])];
+  return [...calendar, ...target, ...(own[source] ?? []), ...(joinsWeather.has(source) ? weatherJoinNames : [])];
 }
 
-/** One feature vector per clean record, from the entity's earlier records kept in its state. */
-export const features: Transform<CleanMeasurement, FeatureState, FeatureConfig, FeatureVector> = (record, state, ctx) => {
-  if (state.lastTs !== null && record.ts <= state.lastTs) return [dropped('duplicate', record.source)]; // replay must not change results
-  state.lastTs = record.ts;
-  const values = [...calendarFeatures(record)];
-  const target = targets[record.source];
-  if (target) values.push(...targetFeatures(record, target, state, ctx.config.ewmaAlpha));
-  values.push(...sourceFeatures(record, state, ctx.config));
-  return [
-    emit(record.entity, {
-      entity: record.entity,
-      ts: record.ts,
-      featureSet: { name: record.source, version: 1 },
-      names: featureNames(record.source),
-      values,
-      imputed: record.imputed.length > 0,
-    }),
-  ];
-};
+/**
+ * The feature stage over a station weather history that its side input (`<p>.weather`) fills:
+ * one vector per clean record, from the entity's earlier records kept in its state. Weather
+ * records also go to `<p>.weather`; load vectors are held until their station's weather up to
+ * their ts has been read (or the station has gone quiet), then joined as of their ts.
+ */
+export function featureStage(weather: WeatherHistory): {
+  transform: Transform<CleanMeasurement, FeatureState, FeatureConfig, FeatureVector>;
+  sideInput: SideInput<FeatureState, FeatureConfig, FeatureVector>;
+} {
+  const transform: Transform<CleanMeasurement, FeatureState, FeatureConfig, FeatureVector> = (record, state, ctx) => {
+    if (state.lastTs !== null && record.ts <= state.lastTs) return [dropped('duplicate', record.source)]; // replay must not change results
+    state.lastTs = record.ts;
+    const values = [...calendarFeatures(record)];
+    const target = targets[record.source];
+    if (target) values.push(...targetFeatures(record, target, state, ctx.config.ewmaAlpha));
+    values.push(...sourceFeatures(record, state, ctx.config));
+    const imputed = record.imputed.length > 0;
+    if (joinsWeather.has(record.source)) {
+      state.held.push({ ts: record.ts, station: record.tags.station ?? '', values, imputed });
+      return releaseHeld(record.entity, record.source, state, weather, null, ctx);
+    }
+    const vector = emit(record.entity, vectorOf(record.entity, record.source, record.ts, values, imputed));
+    return record.source === 'weather' ? [vector, emitTo('weather', record.entity, record)] : [vector];
+  };
+  return {
+    transform,
+    sideInput: {
+      topic: 'weather',
+      apply: (value, nowMs) => weather.add(value as CleanMeasurement, nowMs),
+      holds: (state) => state.held.length > 0,
+      release: (state, currentSinceMs, ctx) => releaseHeld(ctx.key ?? '', sourceOf(ctx.key ?? ''), state, weather, currentSinceMs, ctx),
+    },
+  };
+}
+
+function vectorOf(entity: string, source: string, ts: number, values: number[], imputed: boolean): FeatureVector {
+  return { entity, ts, featureSet: { name: source, version: featureSetVersion }, names: featureNames(source), values, imputed };
+}
+
+/** An entity id starts with its source (meter:M-0001). */
+function sourceOf(entity: string): string {
+  return entity.slice(0, entity.indexOf(':'));
+}
+
+/**
+ * The held vectors, oldest first, whose station's weather up to their ts has been read, joined as
+ * of their ts. An instance current on all it reads (since `currentSinceMs`) stops waiting for a
+ * station that has been quiet for `weatherIdleMs` meanwhile.
+ */
+function releaseHeld(
+  entity: string,
+  source: string,
+  state: FeatureState,
+  weather: WeatherHistory,
+  currentSinceMs: number | null,
+  ctx: StageContext<FeatureConfig>,
+): Output<FeatureVector>[] {
+  const { weatherIdleMs, weatherMaxStalenessMs } = ctx.config;
+  const released: Output<FeatureVector>[] = [];
+  while (state.held.length > 0) {
+    const { ts, station, values, imputed } = state.held[0]!;
+    const quiet = currentSinceMs !== null && ctx.now() - Math.max(currentSinceMs, weather.quietSince(station)) >= weatherIdleMs;
+    const ready = station === '' || weather.complete(station, ts) || quiet;
+    if (!ready) break;
+    state.held.shift();
+    const joined = station === '' ? weatherJoinNames.map(() => Number.NaN) : weather.asOf(station, ts, weatherMaxStalenessMs);
+    // The changelog's JSON turns NaN into null.
+    released.push(emit(entity, vectorOf(entity, source, ts, [...values.map((v) => v ?? Number.NaN), ...joined], imputed)));
+  }
+  return released;
+}
 
 function calendarFeatures(record: CleanMeasurement): number[] {
   const timeZone = record.tags.tz ?? 'UTC';

@@ -3,7 +3,7 @@ import type { CleanMeasurement, FeatureVector } from '@gridstream/schemas';
 import type { FeatureConfig } from '../config.js';
 import { featureReference } from './feature-reference.js';
 
-const config: FeatureConfig = { ewmaAlpha: 0.1, tepReferenceSteps: 3 };
+const config: FeatureConfig = { ewmaAlpha: 0.1, tepReferenceSteps: 3, weatherMaxStalenessMs: 3 * 3_600_000, weatherIdleMs: 1_000 };
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const METER_STEP = 15 * MIN;
@@ -66,6 +66,7 @@ function calendar(tss: number[], tags: Record<string, string>, names: string[]):
 
 const CALENDAR = ['hour_local', 'day_of_week', 'month', 'is_weekend', 'is_holiday', 'day_hours'];
 const TARGET = ['value', 'lag_1', 'lag_24', 'lag_168', 'mean_24', 'std_24', 'min_24', 'max_24', 'mean_168', 'std_168', 'min_168', 'max_168', 'ewma'];
+const WEATHER_JOIN = ['weather_temperature', 'weather_wind_speed', 'weather_irradiance', 'weather_humidity', 'weather_age_hours'];
 const nan = Number.NaN;
 const square = (d: number) => d * d;
 
@@ -75,9 +76,9 @@ describe('featureReference: vectors', () => {
     expect(vector).toEqual({
       entity: 'meter:E-1',
       ts: T0,
-      featureSet: { name: 'meter', version: 1 },
-      names: [...CALENDAR, ...TARGET, 'pv'],
-      values: [0, 3, 1, 0, nan, 24, 2, nan, nan, nan, 2, nan, 2, 2, 2, nan, 2, 2, 2, 0.5],
+      featureSet: { name: 'meter', version: 2 },
+      names: [...CALENDAR, ...TARGET, 'pv', ...WEATHER_JOIN],
+      values: [0, 3, 1, 0, nan, 24, 2, nan, nan, nan, 2, nan, 2, 2, 2, nan, 2, 2, 2, 0.5, nan, nan, nan, nan, nan],
       imputed: true,
     });
   });
@@ -298,7 +299,7 @@ describe('featureReference: eia', () => {
       [eia(0, { demand: 100, forecast: 90, interchange: -5, gen_col: 10, gen_ng: 30, gen_sun: 20, gen_wnd: 35, gen_bat: 5 })],
       config,
     );
-    expect(vector!.names).toEqual([...CALENDAR, ...TARGET, ...SHARES, 'net_interchange', 'demand_minus_forecast']);
+    expect(vector!.names).toEqual([...CALENDAR, ...TARGET, ...SHARES, 'net_interchange', 'demand_minus_forecast', ...WEATHER_JOIN]);
     expect(pick([vector!], [...SHARES, 'net_interchange', 'demand_minus_forecast', 'value', 'is_holiday'])).toEqual([
       {
         share_col: 0.1,
@@ -338,7 +339,7 @@ describe('featureReference: tep', () => {
 
   it('has calendar features and z-scores only', () => {
     const [vector] = featureReference([tep(0, { xmeas_1: 1 })], config);
-    expect(vector!.featureSet).toEqual({ name: 'tep', version: 1 });
+    expect(vector!.featureSet).toEqual({ name: 'tep', version: 2 });
     expect(vector!.names).toHaveLength(6 + 41 + 11);
     expect(vector!.names.slice(0, 8)).toEqual([...CALENDAR, 'z_xmeas_1', 'z_xmeas_2']);
     expect(vector!.names.slice(-2)).toEqual(['z_xmv_10', 'z_xmv_11']);
@@ -370,5 +371,31 @@ describe('featureReference: tep', () => {
       { z_xmeas_1: 1 / Math.sqrt(13), z_xmeas_2: nan, z_xmv_1: nan, z_xmeas_3: nan },
     ]);
     expect(vectors.map((v) => v.imputed)).toEqual([false, false, false, false, true, false, false]);
+  });
+});
+
+describe('featureReference: weather as of', () => {
+  const weather = (ts: number, temperature: number) =>
+    record('weather', ts, { temperature, wind_speed: 3, irradiance: 100, humidity: 60 }, { station: 'KPDX' }, { entity: 'weather:KPDX' });
+  const load = (ts: number, tags: Record<string, string> = { station: 'KPDX' }) => record('meter', ts, { load: 1 }, tags);
+
+  it('joins the newest observation at or before ts, with its age, up to the maximum staleness', () => {
+    const vectors = featureReference(
+      [weather(T0, 10), weather(T0 + HOUR, 11), weather(T0 + 2 * HOUR, 12), load(T0 - METER_STEP), load(T0), load(T0 + METER_STEP), load(T0 + 5 * HOUR + 3 * METER_STEP)],
+      config,
+    ).filter((v) => v.entity.startsWith('meter:'));
+    expect(pick(vectors, WEATHER_JOIN)).toEqual([
+      // Before the first observation: nothing to join.
+      { weather_temperature: nan, weather_wind_speed: nan, weather_irradiance: nan, weather_humidity: nan, weather_age_hours: nan },
+      { weather_temperature: 10, weather_wind_speed: 3, weather_irradiance: 100, weather_humidity: 60, weather_age_hours: 0 },
+      { weather_temperature: 10, weather_wind_speed: 3, weather_irradiance: 100, weather_humidity: 60, weather_age_hours: 0.25 },
+      // 3.75 h after the last observation: older than the 3 h allowed.
+      { weather_temperature: nan, weather_wind_speed: nan, weather_irradiance: nan, weather_humidity: nan, weather_age_hours: nan },
+    ]);
+  });
+
+  it('leaves records without a station tag, or of an unknown station, unjoined', () => {
+    const vectors = featureReference([weather(T0, 10), load(T0, {}), load(T0 + METER_STEP, { station: 'KSFO' })], config).filter((v) => v.entity.startsWith('meter:'));
+    expect(column(vectors, 'weather_temperature')).toEqual([nan, nan]);
   });
 });

@@ -5,7 +5,7 @@ import type { FeatureConfig } from '../config.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-const FEATURE_SET_VERSION = 1;
+const FEATURE_SET_VERSION = 2;
 
 const CALENDAR_NAMES = ['hour_local', 'day_of_week', 'month', 'is_weekend', 'is_holiday', 'day_hours'];
 const LAG_STEPS = [1, 24, 168];
@@ -20,6 +20,10 @@ const TARGET_NAMES = [
 const TARGETS: Record<string, string> = { meter: 'load', eia: 'demand', weather: 'temperature' };
 const EIA_FUELS = ['col', 'nuc', 'ng', 'oil', 'oth', 'sun', 'wat', 'wnd'];
 const WEATHER_VARIABLES = ['wind_speed', 'irradiance', 'humidity'];
+/** Sources whose records get their station's weather joined as of their ts. */
+const LOAD_SOURCES = ['meter', 'eia'];
+const JOINED_WEATHER = ['temperature', 'wind_speed', 'irradiance', 'humidity'];
+const WEATHER_JOIN_NAMES = [...JOINED_WEATHER.map((name) => `weather_${name}`), 'weather_age_hours'];
 const TEP_VARIABLES = [
   ...Array.from({ length: 41 }, (_, i) => `xmeas_${i + 1}`),
   ...Array.from({ length: 11 }, (_, i) => `xmv_${i + 1}`),
@@ -33,7 +37,9 @@ const TEP_VARIABLES = [
  */
 export function featureReference(records: CleanMeasurement[], config: FeatureConfig): FeatureVector[] {
   const vectors: FeatureVector[] = [];
-  for (const received of groupByEntity(records).values()) vectors.push(...seriesFeatures(keptInOrder(received), config));
+  const kept = [...groupByEntity(records).values()].map(keptInOrder);
+  const weatherByEntity = new Map(kept.filter((series) => series[0]!.source === 'weather').map((series) => [series[0]!.entity, series]));
+  for (const series of kept) vectors.push(...seriesFeatures(series, config, weatherByEntity));
   return vectors.sort((a, b) => compareStrings(a.entity, b.entity) || a.ts - b.ts);
 }
 
@@ -55,7 +61,7 @@ function keptInOrder(received: CleanMeasurement[]): CleanMeasurement[] {
 }
 
 /** Every feature of one entity's kept series, computed column block by column block, then joined per record. */
-function seriesFeatures(series: CleanMeasurement[], config: FeatureConfig): FeatureVector[] {
+function seriesFeatures(series: CleanMeasurement[], config: FeatureConfig, weatherByEntity: Map<string, CleanMeasurement[]>): FeatureVector[] {
   const source = series[0]!.source;
   const contract = contracts[source];
   if (!contract) throw new Error(`feature reference: no contract for source "${source}" (entity ${series[0]!.entity})`);
@@ -67,6 +73,7 @@ function seriesFeatures(series: CleanMeasurement[], config: FeatureConfig): Feat
     blocks.push({ names: TARGET_NAMES, rows: targetStatistics(series, target, contract.cadenceMs, config.ewmaAlpha) });
   }
   blocks.push(sourceFeatures(source, series, config));
+  if (LOAD_SOURCES.includes(source)) blocks.push({ names: WEATHER_JOIN_NAMES, rows: weatherAsOf(series, weatherByEntity, config.weatherMaxStalenessMs) });
   const names = blocks.flatMap((block) => block.names);
   return series.map((m, i) => ({
     entity: m.entity,
@@ -279,6 +286,28 @@ function ewmaSeries(x: Array<number | undefined>, alpha: number): number[] {
     ewma.push(e);
   }
   return ewma;
+}
+
+// ---------------------------------------------------------------- weather as of
+
+/**
+ * For each record with a `station` tag: the newest kept record of `weather:<station>` whose ts is at or before the record's and at
+ * most `maxStalenessMs` older — its temperature, wind speed, irradiance and humidity (NaN when absent) and its age in hours.
+ * All NaN without a station tag or such a weather record. Both series are in ts order, so one cursor walks the weather per station.
+ */
+function weatherAsOf(series: CleanMeasurement[], weatherByEntity: Map<string, CleanMeasurement[]>, maxStalenessMs: number): number[][] {
+  const cursors = new Map<string, number>();
+  return series.map((m) => {
+    const station = tag(m, 'station');
+    const weather = station === undefined ? undefined : weatherByEntity.get(`weather:${station}`);
+    if (station === undefined || weather === undefined) return WEATHER_JOIN_NAMES.map(() => Number.NaN);
+    let next = cursors.get(station) ?? 0; // the first weather record after m.ts
+    while (next < weather.length && weather[next]!.ts <= m.ts) next++;
+    cursors.set(station, next);
+    const observation = weather[next - 1];
+    if (observation === undefined || m.ts - observation.ts > maxStalenessMs) return WEATHER_JOIN_NAMES.map(() => Number.NaN);
+    return [...JOINED_WEATHER.map((name) => observation.values[name] ?? Number.NaN), (m.ts - observation.ts) / HOUR_MS];
+  });
 }
 
 // ---------------------------------------------------------------- per source

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { featureReference } from '@gridstream/feature/reference';
-import type { CleanMeasurement, FeatureVector, Gap } from '@gridstream/schemas';
+import { qualityKey } from '@gridstream/runtime';
+import type { CleanMeasurement, FeatureVector, Gap, Measurement, QualityReport } from '@gridstream/schemas';
 import { waitUntil } from '@gridstream/test-kit';
 import { cleanSettings, faultTestSimulation, PipelineFixture } from './pipeline-fixture.js';
 
@@ -32,5 +33,57 @@ describe('ingest → validate → clean → feature, with clean and feature kill
     const vectors = await pipeline.sorted<FeatureVector>('features', (v) => v.ts);
     expect(vectors.length).toBe(expectedVectors.length);
     expect(vectors).toEqual(expectedVectors);
+
+    // Validate's and clean's quality counts, added up by a quality stage killed twice too.
+    await pipeline.runKilledTwice('quality', t.qualityParts, { GRIDSTREAM_MAX_BATCH_BYTES: '1024' });
+    const expectedCounts = await countsFromTopics();
+    const reports = await latestReports();
+    for (const [key, counts] of Object.entries(expectedCounts)) expect(reports[key], key).toMatchObject(counts);
+    // Other windows hold only rejected records, e.g. those with a future ts, counted when they arrived.
+    const others = Object.entries(reports).filter(([key]) => !(key in expectedCounts));
+    expect(others.map(([key, r]) => [key, r.valid + r.expected + r.duplicates])).toEqual(others.map(([key]) => [key, 0]));
+    const invalidCounted = Object.values(reports).reduce((sum, r) => sum + r.invalid, 0);
+    const rejected = (await pipeline.client.readAll(t.dlq)).filter((d) => d.headers['__connect.errors.stage'] === 'validate');
+    expect(invalidCounted).toBe(rejected.length);
+    expect(invalidCounted).toBeGreaterThan(0);
   });
+
+  /** The last report of every source's window: each revises the one before. */
+  async function latestReports(): Promise<Record<string, QualityReport>> {
+    const records = (await pipeline.client.readAll(t.quality)).sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+    const latest: Record<string, QualityReport> = {};
+    for (const record of records) latest[record.key!] = (await pipeline.client.decodeAvro('quality', record.value!)) as QualityReport;
+    return latest;
+  }
+
+  /** What every report must count, from what validate and clean wrote. */
+  async function countsFromTopics(): Promise<Record<string, Partial<QualityReport>>> {
+    const hour = 3_600_000;
+    const counts: Record<string, { received: number; missing: number; imputed: number; outliers: number; duplicates: number; valid: number; entities: Set<string> }> = {};
+    const at = (source: string, ts: number) => {
+      const key = qualityKey({ source, windowStart: Math.floor(ts / hour) * hour });
+      return (counts[key] ??= { received: 0, missing: 0, imputed: 0, outliers: 0, duplicates: 0, valid: 0, entities: new Set() });
+    };
+    const distinct = new Set<string>();
+    for (const m of await pipeline.sorted<Measurement>('valid', (v) => v.ts)) {
+      at(m.source, m.ts).valid += 1;
+      if (distinct.has(`${m.entity}@${m.ts}`)) at(m.source, m.ts).duplicates += 1;
+      distinct.add(`${m.entity}@${m.ts}`);
+    }
+    for (const c of await pipeline.sorted<CleanMeasurement>('clean', (v) => v.ts)) {
+      const window = at(c.source, c.ts);
+      if (c.resampledFrom === 0) window.imputed += 1;
+      else {
+        window.received += 1;
+        window.entities.add(c.entity);
+        if (c.outliers.length > 0) window.outliers += 1;
+      }
+    }
+    for (const gap of await pipeline.sorted<Gap>('gaps', (g) => g.start)) {
+      for (let ts = gap.start; ts < gap.end; ts += gap.stepMs) at(gap.source, ts).missing += 1;
+    }
+    return Object.fromEntries(
+      Object.entries(counts).map(([key, { entities, ...rest }]) => [key, { ...rest, entities: entities.size, expected: rest.received + rest.missing }]),
+    );
+  }
 });

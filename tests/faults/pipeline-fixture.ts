@@ -112,7 +112,7 @@ export class PipelineFixture {
   }
 
   /** Starts a stage, kills it with SIGKILL as soon as it has committed something, twice, then lets a third instance finish. */
-  async runKilledTwice(stage: 'clean' | 'feature', input: string, extra: Record<string, string>): Promise<void> {
+  async runKilledTwice(stage: Stage, input: string, extra: Record<string, string>): Promise<void> {
     for (const _ of [1, 2]) {
       const lagBefore = await this.lag(stage, input);
       const victim = this.run(stage, extra);

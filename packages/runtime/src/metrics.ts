@@ -16,9 +16,9 @@ export function stageMetrics() {
       labelNames: ['stage', 'reason', 'source'],
       registers,
     }),
-    qualitySteps: new Counter({
-      name: 'gridstream_quality_steps_total',
-      help: "Steps of a source's cadence by kind: present, imputed, outlier (present with a flagged value) or missing",
+    qualityCounts: new Counter({
+      name: 'gridstream_quality_counts_total',
+      help: 'Data-quality counts of a source by kind: steps present, missing (in gaps), imputed, outliers (present with a flagged value); records duplicates, valid, invalid; entities (first seen in a window)',
       labelNames: ['stage', 'source', 'kind'],
       registers,
     }),

@@ -22,7 +22,7 @@ const numberRecords: Transform<Measurement, Counter, unknown, Measurement> = (m,
     throw Object.assign(new Error('store unavailable'), { code: 'store_unavailable', retriable: true });
   }
   state.seen += 1;
-  return [emit(m.entity, { ...m, values: { ...m.values, seen: state.seen } }), quality(m.source, 'present', 1)];
+  return [emit(m.entity, { ...m, values: { ...m.values, seen: state.seen } }), quality(m.source, 'present', 1, m.ts)];
 };
 const counterCodec = {
   initial: (): Counter => ({ seen: 0 }),
@@ -115,7 +115,7 @@ describe('runStage against the real stack', () => {
     const metricsText = await (await fetch(`http://127.0.0.1:${first.opsPort}/metrics`)).text();
     expect(metricsText).toContain('gridstream_dlq_records_total{stage="validate",reason="undecodable"} 1');
     expect(metricsText).toContain('gridstream_dropped_records_total{stage="validate",reason="duplicate",source="meter"} 1');
-    expect(metricsText).toContain('gridstream_quality_steps_total{stage="validate",source="meter",kind="present"} 20');
+    expect(metricsText).toContain('gridstream_quality_counts_total{stage="validate",source="meter",kind="present"} 20');
     await first.stop();
 
     // Published while nothing runs; a new instance must restore the counts and go on from there.

@@ -14,6 +14,7 @@ import { kafkaLogger } from './kafka-logger.js';
 import { stageMetrics, type StageMetrics } from './metrics.js';
 import { startOpsServer } from './ops-server.js';
 import { PendingWrites } from './pending-writes.js';
+import { qualityKey, qualityParts } from './quality-parts.js';
 import { followTopic, type TopicFollower } from './read-to-end.js';
 import { RegistrySerde } from './registry-serde.js';
 import { runtimeConfigSchema, type RuntimeConfig } from './runtime-config.js';
@@ -199,7 +200,8 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     const schemas = loadSchemas();
     const schemaOf = (topic: AvroTopic) => schemas.get(valueSchemaOf[topic])!;
     this.inputReader = definition.input === 'ingestJson' ? null : avro.Type.forSchema(schemaOf(definition.input as AvroTopic) as avro.Schema);
-    this.outputTopicKeys = [definition.output, ...(definition.outputs ?? [])];
+    // Every stage may report data-quality figures, which go to <p>.quality.parts.
+    this.outputTopicKeys = [...new Set<AvroTopic>([definition.output, ...(definition.outputs ?? []), 'qualityParts'])];
     this.outputSchemas = new Map(this.outputTopicKeys.map((key) => [key, schemaOf(key)]));
     this.sideReader = definition.sideInput ? avro.Type.forSchema(schemaOf(definition.sideInput.topic) as avro.Schema) : null;
   }
@@ -217,9 +219,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       { topic: this.inputTopic, partitions: this.runtime.partitions },
       ...this.outputTopicKeys.map((key) => ({ topic: this.topics[key], partitions: this.runtime.partitions })),
       { topic: this.topics.dlq, partitions: this.runtime.partitions },
-      ...(this.definition.sideInput && !this.outputTopicKeys.includes(this.definition.sideInput.topic)
-        ? [{ topic: this.topics[this.definition.sideInput.topic], partitions: this.runtime.partitions }]
-        : []),
+      ...(this.definition.sideInput ? [{ topic: this.topics[this.definition.sideInput.topic], partitions: this.runtime.partitions }] : []),
     ]);
     if (this.definition.state) {
       // One changelog partition per input partition, so a partition's state moves with it.
@@ -699,6 +699,9 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
   private async commit(task: PartitionTask, writes: PendingWrites, nextOffset: string | null): Promise<void> {
     const { stage } = this.definition;
     const reflectedOffset = String(BigInt(nextOffset ?? task.committedOffset ?? '0') - 1n);
+    const partSchemaId = this.outputSchemaIds.get('qualityParts')!;
+    const parts = qualityParts(stage, writes.quality, this.runtime.qualityWindowMs);
+    for (const part of parts) writes.add(this.topics.qualityParts, { key: qualityKey(part), value: this.serde.encode(partSchemaId, part) });
     for (const stateKey of writes.dirty) {
       writes.add(this.changelogTopic, {
         key: stateKey,
@@ -742,9 +745,11 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     for (const [topic, messages] of writes.byTopic) {
       if (topic !== this.topics.dlq && topic !== this.changelogTopic) this.metrics.recordsOut.inc({ stage, topic }, messages.length);
     }
+    for (const part of parts) {
+      for (const kind of qualityCountKinds) if (part[kind] > 0) this.metrics.qualityCounts.inc({ stage, source: part.source, kind }, part[kind]);
+    }
     for (const { source, measure, amount } of writes.quality) {
-      if (measure === 'delay_seconds') this.metrics.qualityDelay.observe({ stage, source }, amount);
-      else this.metrics.qualitySteps.inc({ stage, source, kind: measure }, amount);
+      if (measure === 'delay_ms') this.metrics.qualityDelay.observe({ stage, source }, amount / 1000);
     }
     for (const [key, count] of writes.dropped) {
       const [reason, source] = key.split('|') as [string, string];
@@ -760,7 +765,8 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
 
   private contextFor(task: PartitionTask, offset: string, key: string | null): StageContext<Config> {
     const watermark = task.clock?.watermark ?? Number.NEGATIVE_INFINITY;
-    return { config: this.config, now: Date.now, topic: this.inputTopic, partition: task.partition, offset, key, watermark, log: task.log };
+    const { qualityWindowMs } = this.runtime;
+    return { config: this.config, now: Date.now, topic: this.inputTopic, partition: task.partition, offset, key, watermark, qualityWindowMs, log: task.log };
   }
 
   /** After any failure the transaction's effects are gone: drop the producer and the state, pause, and retry later. */
@@ -800,6 +806,9 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     await producer?.disconnect().catch(() => undefined);
   }
 }
+
+/** The count fields of a QualityPart, exported as `gridstream_quality_counts_total{kind}`. */
+const qualityCountKinds = ['entities', 'present', 'missing', 'imputed', 'outliers', 'duplicates', 'valid', 'invalid'] as const;
 
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

@@ -9,6 +9,7 @@ export const defaultOpsPorts: Record<Stage, number> = {
   feature: 19103,
   window: 19104,
   sink: 19105,
+  quality: 19106,
 };
 
 const positiveInt = (what: string) => z.coerce.number().int().positive().describe(what);
@@ -56,6 +57,7 @@ export function runtimeConfigSchema(stage: Stage) {
         .max(64 * 1024 * 1024)
         .default(256 * 1024)
         .describe('1024-67108864: bytes fetched per partition and batch, so also per transaction'),
+      GRIDSTREAM_QUALITY_WINDOW_MS: positiveInt('a positive integer (milliseconds): the event-time window data quality is reported by; the same for every stage').default(3_600_000),
       GRIDSTREAM_RETRY_INITIAL_MS: positiveInt('a positive integer (milliseconds)').default(200),
       GRIDSTREAM_RETRY_MAX_MS: positiveInt('a positive integer (milliseconds)').default(30_000),
       LOG_LEVEL: z
@@ -73,6 +75,7 @@ export function runtimeConfigSchema(stage: Stage) {
       concurrentPartitions: env.GRIDSTREAM_CONCURRENT_PARTITIONS,
       sessionTimeoutMs: env.GRIDSTREAM_SESSION_TIMEOUT_MS,
       maxBatchBytes: env.GRIDSTREAM_MAX_BATCH_BYTES,
+      qualityWindowMs: env.GRIDSTREAM_QUALITY_WINDOW_MS,
       retry: { initialMs: env.GRIDSTREAM_RETRY_INITIAL_MS, maxMs: env.GRIDSTREAM_RETRY_MAX_MS },
       logLevel: env.LOG_LEVEL,
     }));

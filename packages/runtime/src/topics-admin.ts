@@ -10,7 +10,9 @@ export interface TopicSpec {
 /** Creates the topics that do not exist yet and returns the partition count of every one. */
 export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<Map<string, number>> {
   const existing = new Set(await admin.listTopics());
-  const missing: ITopicConfig[] = specs
+  // A topic may be both read and written (the quality stage reads what every stage writes).
+  const unique = [...new Map(specs.map((spec) => [spec.topic, spec])).values()];
+  const missing: ITopicConfig[] = unique
     .filter((spec) => !existing.has(spec.topic))
     .map((spec) => ({
       topic: spec.topic,
@@ -19,7 +21,7 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<Ma
     }));
   // Another instance may create the same topic at the same moment; createTopics then reports false, which is fine.
   if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-  return partitionCounts(admin, specs.map((spec) => spec.topic));
+  return partitionCounts(admin, unique.map((spec) => spec.topic));
 }
 
 /**

@@ -14,6 +14,8 @@ export interface StageContext<Config> {
   readonly key: string | null;
   /** The partition's event-time watermark before this record (-Infinity for stages without event time). */
   readonly watermark: number;
+  /** The event-time window data-quality figures are reported by (GRIDSTREAM_QUALITY_WINDOW_MS). */
+  readonly qualityWindowMs: number;
   readonly log: Logger;
 }
 
@@ -53,16 +55,25 @@ export interface Dropped {
 }
 
 /**
- * A data-quality figure of a source, exported as a metric once the transaction commits:
- * steps present, imputed, flagged as outliers or missing, or one record's event-to-ingest delay.
+ * A data-quality figure of a source at an event time: the runtime adds a transaction's figures up
+ * per source and window into QualityPart records on `<p>.quality.parts` (written in the same
+ * transaction) and exports them as metrics once it commits.
  */
 export interface Quality {
   kind: 'quality';
   source: string;
-  measure: 'present' | 'imputed' | 'outlier' | 'missing' | 'delay_seconds';
-  /** Steps for the step measures; seconds for `delay_seconds`. */
+  measure: QualityMeasure;
+  /** Steps, records or entities; milliseconds for `delay_ms`. */
   amount: number;
+  /** The event time the figure belongs to: it picks the window. */
+  ts: number;
 }
+
+/**
+ * entity: an entity seen for the first time in a window; present, missing, imputed, outlier: steps;
+ * duplicate, valid, invalid: records; delay_ms: one record's event-to-ingest delay.
+ */
+export type QualityMeasure = 'entity' | 'present' | 'missing' | 'imputed' | 'outlier' | 'duplicate' | 'valid' | 'invalid' | 'delay_ms';
 
 export type Output<Out> = Emit<Out> | EmitTo | DeadLetter | Dropped | Quality;
 
@@ -86,8 +97,8 @@ export function dropped(reason: Dropped['reason'], source: string): Dropped {
   return { kind: 'dropped', reason, source };
 }
 
-export function quality(source: string, measure: Quality['measure'], amount: number): Quality {
-  return { kind: 'quality', source, measure, amount };
+export function quality(source: string, measure: QualityMeasure, amount: number, ts: number): Quality {
+  return { kind: 'quality', source, measure, amount, ts };
 }
 
 export function deadLetter(reason: DlqReason, message: string, fieldPath?: string, headers?: Record<string, string>): DeadLetter {

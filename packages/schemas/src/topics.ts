@@ -1,7 +1,7 @@
-import type { CleanMeasurement, FeatureVector, Gap, Measurement, QualityReport, Sequence } from './generated/types.js';
+import type { CleanMeasurement, FeatureVector, Gap, Measurement, QualityPart, QualityReport, Sequence } from './generated/types.js';
 
 /** The stages of the pipeline; each names its consumer group and changelog. */
-export type Stage = 'ingest' | 'validate' | 'clean' | 'feature' | 'window' | 'sink';
+export type Stage = 'ingest' | 'validate' | 'clean' | 'feature' | 'quality' | 'window' | 'sink';
 
 /** A topic prefix becomes part of topic names: Kafka allows letters, digits, '.', '_' and '-'. */
 const validPrefix = /^[A-Za-z0-9._-]{1,200}$/;
@@ -25,6 +25,8 @@ export function topicNames(prefix: string) {
     features: `${prefix}.features`,
     /** Feature's kept weather records, which every feature instance reads whole for the as-of join onto load. */
     weather: `${prefix}.weather`,
+    /** Data-quality counts per stage transaction, which the quality stage adds up into <p>.quality. */
+    qualityParts: `${prefix}.quality.parts`,
     quality: `${prefix}.quality`,
     sequences: `${prefix}.sequences`,
     dlq: `${prefix}.dlq`,
@@ -45,6 +47,7 @@ export const valueSchemaOf = {
   gaps: 'Gap',
   features: 'FeatureVector',
   weather: 'CleanMeasurement',
+  qualityParts: 'QualityPart',
   quality: 'QualityReport',
   sequences: 'Sequence',
 } as const satisfies Partial<Record<keyof TopicNames, string>>;
@@ -59,6 +62,7 @@ export interface TopicValues {
   gaps: Gap;
   features: FeatureVector;
   weather: CleanMeasurement;
+  qualityParts: QualityPart;
   quality: QualityReport;
   sequences: Sequence;
 }

@@ -22,10 +22,13 @@ export interface CleanState {
   last: { ts: number; values: Record<string, number>; tags: Record<string, string>; outliers: string[] } | null;
   /** The resampled values of the last present steps, oldest first, for the outlier detector. */
   history: Array<Record<string, number>>;
+  /** The quality window the entity was last counted in, so it counts once per window. */
+  qualityWindow: number | null;
 }
 
 export const cleanStateCodec: StateCodec<CleanState> = {
-  initial: () => ({ source: '', open: [], seen: [], last: null, history: [] }),
+  initial: () => ({ source: '', open: [], seen: [], last: null, history: [], qualityWindow: null }),
   encode: (state) => Buffer.from(JSON.stringify(state)),
-  decode: (bytes) => JSON.parse(bytes.toString()) as CleanState,
+  // States written before quality windows have none.
+  decode: (bytes) => ({ qualityWindow: null, ...(JSON.parse(bytes.toString()) as Partial<CleanState>) }) as CleanState,
 };

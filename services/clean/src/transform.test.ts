@@ -49,7 +49,7 @@ describe('clean (streaming)', () => {
       [90, 195, 7, 0],
     ]);
     expect(result.dropped).toEqual(new Map([['duplicate', 1]]));
-    expect(result.quality).toEqual(new Map([['delay_seconds', 0], ['present', 4], ['missing', 10], ['imputed', 3]]));
+    expect(result.quality).toEqual(new Map([['duplicate', 1], ['delay_ms', 0], ['present', 4], ['entity', 3], ['missing', 10], ['imputed', 3]]));
   });
 
   it('dead-letters a record whose step closed before it arrived, saying by how much', () => {

@@ -15,7 +15,7 @@ export const clean: Transform<Measurement, CleanState, CleanConfig, CleanMeasure
   state.seen = state.seen.filter((ts) => ts >= repeatHorizon);
   if (m.ts >= repeatHorizon && state.seen.includes(m.ts)) {
     ctx.log.debug({ entity: m.entity, ts: m.ts, offset: ctx.offset }, 'duplicate dropped');
-    return [dropped('duplicate', m.source)];
+    return [dropped('duplicate', m.source), quality(m.source, 'duplicate', 1, m.ts)];
   }
   const step = Math.floor(m.ts / cadenceMs) * cadenceMs;
   const lateByMs = watermark - (step + cadenceMs);
@@ -24,7 +24,7 @@ export const clean: Transform<Measurement, CleanState, CleanConfig, CleanMeasure
   }
   state.seen.push(m.ts);
   const record = toStepRecord(m, contract);
-  const timeliness = quality(m.source, 'delay_seconds', Math.max(0, m.ingestedAt - m.ts) / 1000);
+  const timeliness = quality(m.source, 'delay_ms', Math.max(0, m.ingestedAt - m.ts), m.ts);
   const open = state.open.find((o) => o.step === step);
   if (open) open.records.push(record);
   else {
@@ -45,7 +45,7 @@ export const cleanEventTime: EventTime<CleanState, CleanConfig, CleanMeasurement
     const outputs: Output<CleanMeasurement>[] = [];
     while (state.open.length > 0 && state.open[0]!.step + contract.cadenceMs <= watermark) {
       const { step, records } = state.open.shift()!;
-      outputs.push(...closeStep(state, ctx.key ?? '', contract, step, records, ctx.config));
+      outputs.push(...closeStep(state, ctx.key ?? '', contract, step, records, ctx.config, ctx.qualityWindowMs));
     }
     return outputs;
   },
@@ -58,6 +58,7 @@ function closeStep(
   step: number,
   records: StepRecord[],
   config: CleanConfig,
+  qualityWindowMs: number,
 ): Output<CleanMeasurement>[] {
   const { source } = state;
   const present = resample(entity, source, contract, step, records);
@@ -72,14 +73,21 @@ function closeStep(
     const missingSteps = (step - last.ts) / contract.cadenceMs - 1;
     const filled = missingSteps <= config.maxInterpolateSteps;
     const gap: Gap = { source, entity, start: last.ts + contract.cadenceMs, end: step, stepMs: contract.cadenceMs, missingSteps, imputedSteps: filled ? missingSteps : 0 };
-    outputs.push(emitTo('gaps', entity, gap), quality(source, 'missing', missingSteps));
-    if (filled) {
-      outputs.push(quality(source, 'imputed', missingSteps));
-      for (let k = 1; k <= missingSteps; k++) outputs.push(emit(entity, imputedStep(entity, source, contract, last, present, k, missingSteps)));
+    outputs.push(emitTo('gaps', entity, gap));
+    // Per step: a long gap's steps may fall into several quality windows.
+    for (let k = 1; k <= missingSteps; k++) {
+      const missingTs = last.ts + k * contract.cadenceMs;
+      outputs.push(quality(source, 'missing', 1, missingTs));
+      if (filled) outputs.push(emit(entity, imputedStep(entity, source, contract, last, present, k, missingSteps)), quality(source, 'imputed', 1, missingTs));
     }
   }
-  outputs.push(emit(entity, present), quality(source, 'present', 1));
-  if (present.outliers.length > 0) outputs.push(quality(source, 'outlier', 1));
+  outputs.push(emit(entity, present), quality(source, 'present', 1, step));
+  if (present.outliers.length > 0) outputs.push(quality(source, 'outlier', 1, step));
+  const window = Math.floor(step / qualityWindowMs) * qualityWindowMs;
+  if (state.qualityWindow !== window) {
+    state.qualityWindow = window;
+    outputs.push(quality(source, 'entity', 1, step));
+  }
   state.last = { ts: step, values: present.values, tags: present.tags, outliers: present.outliers };
   return outputs;
 }

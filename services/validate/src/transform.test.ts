@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetter, emit, testContext } from '@gridstream/runtime';
+import { deadLetter, emit, quality, testContext } from '@gridstream/runtime';
 import type { Measurement } from '@gridstream/schemas';
 import { validate } from './transform.js';
 
@@ -28,15 +28,26 @@ function tep(values: Record<string, number>): Measurement {
   return meter({ source: 'tep', entity: 'tep:unit-1', values: { ...all, ...values }, units: {}, tags: { fault: '0' } });
 }
 
+/** What validate makes of a record, without its quality figures. */
+const verdict = (m: Measurement) => validate(m, undefined, ctx).filter((output) => output.kind !== 'quality');
+
 describe('validate', () => {
+  it('counts valid and invalid records per source, rejected ones with a bad ts or unknown source by arrival time', () => {
+    const figures = (m: Measurement) => validate(m, undefined, ctx).filter((output) => output.kind === 'quality');
+    expect(figures(meter())).toEqual([quality('meter', 'valid', 1, meter().ts)]);
+    expect(figures(meter({ values: { load: -1 } }))).toEqual([quality('meter', 'invalid', 1, meter().ts)]);
+    expect(figures(meter({ ts: Date.UTC(2027, 0, 1) }))).toEqual([quality('meter', 'invalid', 1, nowMs)]);
+    expect(figures(meter({ source: 'scada', entity: 'scada:1' }))).toEqual([quality('unknown', 'invalid', 1, nowMs)]);
+  });
+
   it('passes a measurement that meets its contract, keyed by entity, unchanged', () => {
     const m = meter();
-    expect(validate(m, undefined, ctx)).toEqual([emit('meter:M-0001', m)]);
+    expect(verdict(m)).toEqual([emit('meter:M-0001', m)]);
   });
 
   it('accepts every unit of a quantity and checks the range in the contract unit', () => {
-    expect(validate(meter({ values: { load: 1500 }, units: { load: 'W' } }), undefined, ctx)[0]?.kind).toBe('emit');
-    expect(validate(meter({ values: { load: 11 }, units: { load: 'MW' } }), undefined, ctx)).toEqual([
+    expect(verdict(meter({ values: { load: 1500 }, units: { load: 'W' } }))[0]?.kind).toBe('emit');
+    expect(verdict(meter({ values: { load: 11 }, units: { load: 'MW' } }))).toEqual([
       deadLetter('out_of_range', 'load 11 MW is outside 0..10000 kW', 'values.load'),
     ]);
   });
@@ -61,7 +72,7 @@ describe('validate', () => {
     ],
     ['TEP valve beyond 100 %', tep({ xmv_3: 100.5 }), deadLetter('out_of_range', 'xmv_3 100.5 is outside 0..100', 'values.xmv_3')],
   ])('dead-letters %s with a reason and the field path', (_kind, m, expected) => {
-    expect(validate(m, undefined, ctx)).toEqual([expected]);
+    expect(verdict(m)).toEqual([expected]);
   });
 
   it('lets EIA publish its forecast up to two days ahead, and takes any gen_<fuel>', () => {
@@ -73,16 +84,16 @@ describe('validate', () => {
       units: { forecast: 'MWh', gen_sun: 'MWh' },
       tags: { region: 'PACW' },
     });
-    expect(validate(eia, undefined, ctx)[0]?.kind).toBe('emit');
-    expect(validate({ ...eia, values: { gen_: 1 }, units: { gen_: 'MWh' } }, undefined, ctx)).toEqual([
+    expect(verdict(eia)[0]?.kind).toBe('emit');
+    expect(verdict({ ...eia, values: { gen_: 1 }, units: { gen_: 'MWh' } })).toEqual([
       deadLetter('unknown_field', 'gen_ is not a variable of source eia', 'values.gen_'),
     ]);
   });
 
   it('requires every TEP variable and accepts them without units', () => {
-    expect(validate(tep({}), undefined, ctx)[0]?.kind).toBe('emit');
+    expect(verdict(tep({}))[0]?.kind).toBe('emit');
     const { xmeas_7: _dropped, ...incomplete } = tep({}).values;
-    expect(validate({ ...tep({}), values: incomplete }, undefined, ctx)).toEqual([
+    expect(verdict({ ...tep({}), values: incomplete })).toEqual([
       deadLetter('missing_field', 'xmeas_7 is required for source tep', 'values.xmeas_7'),
     ]);
   });

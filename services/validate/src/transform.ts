@@ -1,18 +1,30 @@
-import { deadLetter, emit, type DeadLetter, type Transform } from '@gridstream/runtime';
+import { deadLetter, emit, quality, type DeadLetter, type Output, type Transform } from '@gridstream/runtime';
 import type { Measurement } from '@gridstream/schemas';
 import type { ValidateConfig } from './config.js';
 import { contracts, toCanonical, unitFactors, variableContract, type SourceContract } from '@gridstream/sources';
 
-/** Passes a measurement that meets its source's contract to <p>.valid; anything else is dead-lettered with the first problem found. */
+/**
+ * Passes a measurement that meets its source's contract to <p>.valid; anything else is dead-lettered
+ * with the first problem found. Both are counted for the source's validity.
+ */
 export const validate: Transform<Measurement, undefined, ValidateConfig, Measurement> = (m, _state, ctx) => {
   const contract = contracts[m.source];
-  if (!contract) return [deadLetter('unknown_source', `no contract for source "${m.source}"; known: ${Object.keys(contracts).join(', ')}`, 'source')];
+  if (!contract) {
+    const problem = deadLetter('unknown_source', `no contract for source "${m.source}"; known: ${Object.keys(contracts).join(', ')}`, 'source');
+    return invalid(problem, m, 'unknown'); // a metric label per made-up source would grow without bound
+  }
   if (!m.entity.startsWith(`${m.source}:`) || m.entity.length === m.source.length + 1) {
-    return [deadLetter('unknown_source', `entity "${m.entity}" does not start with "${m.source}:"`, 'entity')];
+    return invalid(deadLetter('unknown_source', `entity "${m.entity}" does not start with "${m.source}:"`, 'entity'), m, m.source);
   }
   const problem = timeProblem(m, contract, ctx.now(), ctx.config) ?? tagProblem(m, contract) ?? valueProblem(m, contract);
-  return [problem ?? emit(m.entity, m)];
+  return problem ? invalid(problem, m, m.source) : [emit(m.entity, m), quality(m.source, 'valid', 1, m.ts)];
 };
+
+/** A rejected record, counted in the window of its ts — or of its arrival, when the ts itself is the problem or the source is unknown. */
+function invalid(problem: DeadLetter, m: Measurement, source: string): Output<Measurement>[] {
+  const trustTs = source !== 'unknown' && problem.fieldPath !== 'ts';
+  return [problem, quality(source, 'invalid', 1, trustTs ? m.ts : m.ingestedAt)];
+}
 
 function timeProblem(m: Measurement, contract: SourceContract, nowMs: number, config: ValidateConfig): DeadLetter | undefined {
   if (!Number.isSafeInteger(m.ts) || m.ts < 0) return deadLetter('out_of_range', `ts ${m.ts} is before 1970`, 'ts');

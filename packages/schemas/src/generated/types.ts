@@ -89,6 +89,33 @@ export interface Measurement {
   batch: null | IngestBatch;
 }
 
+/** Data-quality counts of one source over one event-time window from one transaction of one stage (internal topic <p>.quality.parts); the quality stage adds them up into QualityReports. */
+export interface QualityPart {
+  source: string;
+  windowStart: number;
+  windowMs: number;
+  /** The stage that counted. */
+  stage: string;
+  /** Entities counted for the first time in the window. */
+  entities: number;
+  /** Steps with data. */
+  present: number;
+  /** Steps in gaps, imputed ones included. */
+  missing: number;
+  /** Steps filled in. */
+  imputed: number;
+  /** Steps with a variable flagged as an outlier. */
+  outliers: number;
+  /** Records dropped as repeats of an (entity, ts). */
+  duplicates: number;
+  /** Records that passed validation. */
+  valid: number;
+  /** Records validation rejected. */
+  invalid: number;
+  /** Event-to-ingest delays counted by log bucket: key b covers [2^((b-1)/4), 2^(b/4)) ms, 0 holds delays up to 1 ms. */
+  delayBuckets: Record<string, number>;
+}
+
 /** Data-quality figures of one source over one event-time window (topic <p>.quality). */
 export interface QualityReport {
   source: string;
@@ -115,6 +142,16 @@ export interface QualityReport {
   imputedShare: number;
   /** Share of steps with a variable flagged as an outlier, 0..1. */
   outlierShare: number;
+  /** Steps in gaps, imputed ones included (expected = received + missing). */
+  missing: number;
+  /** Steps filled in. */
+  imputed: number;
+  /** Steps with a variable flagged as an outlier. */
+  outliers: number;
+  /** Records that passed validation. */
+  valid: number;
+  /** Records validation rejected. */
+  invalid: number;
 }
 
 /** A fixed-length training sequence of one entity's feature vectors (topic <p>.sequences). */

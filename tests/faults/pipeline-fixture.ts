@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { cleanReference } from '@gridstream/clean/reference';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type AvroTopic, type Measurement, type Stage, type TopicNames } from '@gridstream/schemas';
-import { defaultSimulationConfig, simulate, type SimulationConfig } from '@gridstream/simulator';
+import { defaultSimulationConfig, simulate, type SimulatedEvent, type SimulationConfig } from '@gridstream/simulator';
 import { freePort, startService, uniqueName, waitUntil, type ServiceProcess, type StackEnv } from '@gridstream/test-kit';
 
 export const PARTITIONS = 3;
@@ -24,18 +24,19 @@ export const cleanConfig = {
   hampelMinSteps: 8,
   hampelThreshold: 4,
   replaceOutliers: ['load'],
+  latePolicy: 'dlq' as const,
   idleMs: 2_000,
 };
 
-/** Simulated data with shuffles within the grace, 5 % duplicates, gaps and outliers, and no records beyond the grace. */
-export function faultTestSimulation(overrides: Partial<Omit<SimulationConfig, 'faults'>> = {}): SimulationConfig {
+/** Simulated data with shuffles within the grace, 5 % duplicates, gaps and outliers; no records beyond the grace unless `faults` asks for them. */
+export function faultTestSimulation(overrides: Partial<Omit<SimulationConfig, 'faults'>> = {}, faults: Partial<SimulationConfig['faults']> = {}): SimulationConfig {
   return defaultSimulationConfig({
     seed: 5,
     meters: 20,
     regions: 2,
     weatherStations: 2,
     ...overrides,
-    faults: { duplicateShare: 0.05, outOfOrderShare: 0.05, outOfOrderMaxMs: 1_200_000, gapShare: 0.03, outlierShare: 0.01, lateShare: 0 },
+    faults: { duplicateShare: 0.05, outOfOrderShare: 0.05, outOfOrderMaxMs: 1_200_000, gapShare: 0.03, outlierShare: 0.01, lateShare: 0, ...faults },
   });
 }
 
@@ -81,9 +82,9 @@ export class PipelineFixture {
   }
 
   /** Publishes the simulation to the JSON topic and runs ingest and validate over all of it, so later stages start on complete input. */
-  async validSimulation(simulation: SimulationConfig): Promise<void> {
+  async validSimulation(simulation: SimulationConfig, arrange: (events: SimulatedEvent[]) => SimulatedEvent[] = (events) => events): Promise<void> {
     await this.client.ensureTopics([{ topic: this.t.ingestJson, partitions: PARTITIONS }]);
-    const records = [...simulate(simulation)].map((e) => ({ key: e.key, value: e.line }));
+    const records = arrange([...simulate(simulation)]).map((e) => ({ key: e.key, value: e.line }));
     await this.client.publish([{ topic: this.t.ingestJson, records }]);
     this.run('ingest', { INGEST_HTTP_PORT: String(await freePort()), INGEST_TOKEN: 'fault-test-token-0123' });
     this.run('validate');
@@ -97,12 +98,12 @@ export class PipelineFixture {
   }
 
   /** What clean must write, computed by its batch reference from <p>.valid as it stands. */
-  async cleanReference(): Promise<ReturnType<typeof cleanReference>> {
+  async cleanReference(config: Parameters<typeof cleanReference>[1] = cleanConfig): Promise<ReturnType<typeof cleanReference>> {
     const partitions: Measurement[][] = Array.from({ length: PARTITIONS }, () => []);
     const records = await this.client.readAll(this.t.valid);
     records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
     for (const record of records) partitions[record.partition]!.push((await this.client.decodeAvro('valid', record.value!)) as Measurement);
-    return cleanReference(partitions, cleanConfig);
+    return cleanReference(partitions, config);
   }
 
   /** Waits until clean has written as many records as its reference (the idle flush closes the last steps after it caught up). */

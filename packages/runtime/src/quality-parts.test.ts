@@ -21,7 +21,7 @@ describe('qualityParts', () => {
       ],
       hour,
     );
-    const empty = { entities: 0, present: 0, missing: 0, imputed: 0, outliers: 0, duplicates: 0, valid: 0, invalid: 0, delayBuckets: {} };
+    const empty = { entities: 0, present: 0, missing: 0, imputed: 0, outliers: 0, duplicates: 0, valid: 0, invalid: 0, delayBuckets: {}, lateApplied: 0 };
     const bucket = String(delayBucket(1_000));
     expect(parts).toEqual([
       { ...empty, source: 'meter', windowStart: t0, windowMs: hour, stage: 'clean', entities: 1, present: 2, outliers: 1, delayBuckets: { [bucket]: 2 } },

@@ -27,7 +27,22 @@ export function qualityParts(stage: string, figures: Quality[], windowMs: number
     const key = `${source}|${windowStart}`;
     let part = parts.get(key);
     if (!part) {
-      part = { source, windowStart, windowMs, stage, entities: 0, present: 0, missing: 0, imputed: 0, outliers: 0, duplicates: 0, valid: 0, invalid: 0, delayBuckets: {} };
+      part = {
+        source,
+        windowStart,
+        windowMs,
+        stage,
+        entities: 0,
+        present: 0,
+        missing: 0,
+        imputed: 0,
+        outliers: 0,
+        duplicates: 0,
+        valid: 0,
+        invalid: 0,
+        delayBuckets: {},
+        lateApplied: 0,
+      };
       parts.set(key, part);
     }
     switch (measure) {

@@ -808,7 +808,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
 }
 
 /** The count fields of a QualityPart, exported as `gridstream_quality_counts_total{kind}`. */
-const qualityCountKinds = ['entities', 'present', 'missing', 'imputed', 'outliers', 'duplicates', 'valid', 'invalid'] as const;
+const qualityCountKinds = ['entities', 'present', 'missing', 'imputed', 'outliers', 'duplicates', 'lateApplied', 'valid', 'invalid'] as const;
 
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

@@ -71,9 +71,10 @@ export interface Quality {
 
 /**
  * entity: an entity seen for the first time in a window; present, missing, imputed, outlier: steps;
- * duplicate, valid, invalid: records; delay_ms: one record's event-to-ingest delay.
+ * duplicate, lateApplied (later than the grace, still used), valid, invalid: records; delay_ms: one
+ * record's event-to-ingest delay.
  */
-export type QualityMeasure = 'entity' | 'present' | 'missing' | 'imputed' | 'outlier' | 'duplicate' | 'valid' | 'invalid' | 'delay_ms';
+export type QualityMeasure = 'entity' | 'present' | 'missing' | 'imputed' | 'outlier' | 'duplicate' | 'lateApplied' | 'valid' | 'invalid' | 'delay_ms';
 
 export type Output<Out> = Emit<Out> | EmitTo | DeadLetter | Dropped | Quality;
 

@@ -11,6 +11,7 @@ describe('CleanConfig', () => {
       hampelMinSteps: 8,
       hampelThreshold: 4,
       replaceOutliers: [],
+      latePolicy: 'dlq',
       idleMs: 30_000,
     });
   });

@@ -14,6 +14,10 @@ export const CleanConfig = z
       .regex(/^([A-Za-z0-9_]+(,[A-Za-z0-9_]+)*)?$/)
       .default('')
       .describe('comma-separated variable names, e.g. load,demand'),
+    CLEAN_LATE_POLICY: z
+      .enum(['dlq', 'apply'])
+      .default('dlq')
+      .describe('dlq (late records go to the DLQ) or apply (late records clean can still use are applied and counted)'),
     CLEAN_IDLE_MS: positiveInt('a positive integer (milliseconds) a caught-up partition waits before closing what it holds').default(30_000),
   })
   .transform((env) => ({
@@ -23,6 +27,7 @@ export const CleanConfig = z
     hampelMinSteps: env.CLEAN_HAMPEL_MIN_STEPS,
     hampelThreshold: env.CLEAN_HAMPEL_THRESHOLD,
     replaceOutliers: env.CLEAN_REPLACE_OUTLIERS === '' ? [] : env.CLEAN_REPLACE_OUTLIERS.split(','),
+    latePolicy: env.CLEAN_LATE_POLICY,
     idleMs: env.CLEAN_IDLE_MS,
   }));
 export type CleanConfig = z.infer<typeof CleanConfig>;

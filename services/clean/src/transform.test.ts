@@ -65,6 +65,20 @@ describe('clean (streaming)', () => {
     ]);
   });
 
+  it('with CLEAN_LATE_POLICY=apply, applies a late record inside a gap not yet given out, and dead-letters one behind a closed step', () => {
+    const applying: CleanConfig = { ...config, latePolicy: 'apply' };
+    // Watermark 90 min after the record at 120: the steps at 30 and 15 are late; 30 still lies in the open gap after 0.
+    const result = runInMemory({ ...stage, config: applying }, [[meter(0, 1), meter(120, 5), meter(30, 3), meter(15, 2)]], 1);
+    expect(result.quality.get('lateApplied')).toBe(1);
+    expect(result.deadLetters.map((d) => (d.record as Measurement).eventId)).toEqual(['e15']);
+    const present = cleanOf(result).filter((c) => c.resampledFrom > 0);
+    expect(present.map((c) => [(c.ts - t0) / minute, c.values.load])).toEqual([
+      [0, 1],
+      [30, 3],
+      [120, 5],
+    ]);
+  });
+
   it('converts W to kW and averages the readings of one step', () => {
     const result = runInMemory(stage, [[meter(0, 1000, { units: { load: 'W' } }), meter(5, 2), meter(10, 3)]], 1);
     expect(cleanOf(result)).toMatchObject([{ ts: t0, values: { load: 2 }, convertedFrom: { load: 'W' }, resampledFrom: 3, eventId: 'e10' }]);
@@ -93,6 +107,19 @@ describe('clean (streaming) against the batch reference', () => {
     }
     return partitions;
   }
+
+  it.each([1, 7, 500])('applies the late records it can still use the same way with batches of %i (CLEAN_LATE_POLICY=apply)', (batchSize) => {
+    const partitions = simulatedPartitions();
+    const applying: CleanConfig = { ...config, latePolicy: 'apply' };
+    const reference = cleanReference(partitions, applying);
+    const streamed = runInMemory({ ...stage, config: applying }, partitions, batchSize);
+    expect(reference.lateApplied.length).toBeGreaterThan(0);
+    expect(reference.late.length).toBeGreaterThan(0);
+    expect(byEntityAndTs(cleanOf(streamed))).toEqual(reference.clean);
+    expect(byEntityAndTs(gapsOf(streamed))).toEqual(reference.gaps);
+    expect(streamed.deadLetters.map((d) => (d.record as Measurement).eventId).sort()).toEqual(reference.late.map((l) => l.measurement.eventId).sort());
+    expect(streamed.quality.get('lateApplied')).toBe(reference.lateApplied.length);
+  });
 
   it.each([1, 7, 500])('gives the same clean records, gaps and late records with batches of %i', (batchSize) => {
     const partitions = simulatedPartitions();

@@ -19,8 +19,12 @@ export const clean: Transform<Measurement, CleanState, CleanConfig, CleanMeasure
   }
   const step = Math.floor(m.ts / cadenceMs) * cadenceMs;
   const lateByMs = watermark - (step + cadenceMs);
+  const outputs: Output<CleanMeasurement>[] = [];
   if (lateByMs >= 0) {
-    return [deadLetter('late', `ts ${new Date(m.ts).toISOString()}: its step closed ${lateByMs} ms before it arrived`, 'ts', { 'gridstream.late.by.ms': String(lateByMs) })];
+    if (ctx.config.latePolicy === 'dlq' || lastClosedStep(state, cadenceMs, watermark) >= step) {
+      return [deadLetter('late', `ts ${new Date(m.ts).toISOString()}: its step closed ${lateByMs} ms before it arrived`, 'ts', { 'gridstream.late.by.ms': String(lateByMs) })];
+    }
+    outputs.push(quality(m.source, 'lateApplied', 1, m.ts));
   }
   state.seen.push(m.ts);
   const record = toStepRecord(m, contract);
@@ -31,8 +35,20 @@ export const clean: Transform<Measurement, CleanState, CleanConfig, CleanMeasure
     state.open.push({ step, records: [record] });
     state.open.sort((a, b) => a.step - b.step);
   }
-  return [timeliness];
+  outputs.push(timeliness);
+  return outputs;
 };
+
+/**
+ * The newest step with data the watermark has closed, given out or not yet (docs/clean.md 5): a
+ * late record before it would change what the entity already gave out. Counting steps still open
+ * but due keeps the answer independent of when the batch ends flush.
+ */
+function lastClosedStep(state: CleanState, cadenceMs: number, watermark: number): number {
+  let last = state.last?.ts ?? Number.NEGATIVE_INFINITY;
+  for (const { step } of state.open) if (step + cadenceMs <= watermark && step > last) last = step;
+  return last;
+}
 
 /** Closes the entity's steps the watermark has passed, oldest first (docs/clean.md 6-10). */
 export const cleanEventTime: EventTime<CleanState, CleanConfig, CleanMeasurement> = {

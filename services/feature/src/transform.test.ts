@@ -78,7 +78,7 @@ describe('features (streaming) against the batch reference', () => {
       const m: Measurement = { ...parsed, units: parsed.units ?? {}, eventId: `${event.sendOrder}`, ingestedAt: 0, batch: null };
       partitions[[...m.entity].reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) % 3, 0)]!.push(m);
     }
-    const clean = cleanReference(partitions, { graceMs: 3_600_000, maxInterpolateSteps: 4, hampelWindowSteps: 24, hampelMinSteps: 8, hampelThreshold: 4, replaceOutliers: [], idleMs: 1 }).clean;
+    const clean = cleanReference(partitions, { graceMs: 3_600_000, maxInterpolateSteps: 4, hampelWindowSteps: 24, hampelMinSteps: 8, hampelThreshold: 4, replaceOutliers: [], latePolicy: 'dlq', idleMs: 1 }).clean;
     const byPartition: CleanMeasurement[][] = [[], [], []];
     for (const record of clean) byPartition[[...record.entity].reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) % 3, 0)]!.push(record);
 

@@ -11,7 +11,7 @@ export type WindowCounts = Omit<QualityPart, 'stage'>;
 
 export const windowCountsCodec: StateCodec<WindowCounts> = {
   // source '' until the window's first part names it.
-  initial: () => ({ source: '', windowStart: 0, windowMs: 0, entities: 0, present: 0, missing: 0, imputed: 0, outliers: 0, duplicates: 0, valid: 0, invalid: 0, delayBuckets: {} }),
+  initial: () => ({ source: '', windowStart: 0, windowMs: 0, entities: 0, present: 0, missing: 0, imputed: 0, outliers: 0, duplicates: 0, valid: 0, invalid: 0, lateApplied: 0, delayBuckets: {} }),
   encode: (counts) => Buffer.from(JSON.stringify(counts)),
   decode: (bytes) => JSON.parse(bytes.toString()) as WindowCounts,
 };
@@ -27,7 +27,7 @@ export const addUp: Transform<QualityPart, WindowCounts, QualityConfig, QualityR
   return [emit(qualityKey(counts), report(counts))];
 };
 
-const countFields = ['entities', 'present', 'missing', 'imputed', 'outliers', 'duplicates', 'valid', 'invalid'] as const;
+const countFields = ['entities', 'present', 'missing', 'imputed', 'outliers', 'duplicates', 'lateApplied', 'valid', 'invalid'] as const;
 
 /** The report of a window's counts; a share without anything to divide by is NaN. */
 export function report(counts: WindowCounts): QualityReport {

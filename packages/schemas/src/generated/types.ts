@@ -114,6 +114,8 @@ export interface QualityPart {
   invalid: number;
   /** Event-to-ingest delays counted by log bucket: key b covers [2^((b-1)/4), 2^(b/4)) ms, 0 holds delays up to 1 ms. */
   delayBuckets: Record<string, number>;
+  /** Records later than the grace that clean could still use and applied (CLEAN_LATE_POLICY=apply). */
+  lateApplied: number;
 }
 
 /** Data-quality figures of one source over one event-time window (topic <p>.quality). */

@@ -55,6 +55,7 @@ describe('cleanReference', () => {
       clean: [cleanOf(m, { values: { load: 1.5, pv: 0.25 }, units: { load: 'kW', pv: 'kW' }, convertedFrom: { load: 'W' } })],
       gaps: [],
       late: [],
+      lateApplied: [],
     });
   });
 
@@ -122,7 +123,7 @@ describe('cleanReference', () => {
   it('drops a repeat of an (entity, ts): the first one wins', () => {
     const first = meter(T0, { load: 1 });
     const repeat = meter(T0, { load: 2 }, { eventId: 'other' });
-    expect(cleanReference([[first, repeat]], config)).toEqual({ clean: [cleanOf(first)], gaps: [], late: [] });
+    expect(cleanReference([[first, repeat]], config)).toEqual({ clean: [cleanOf(first)], gaps: [], late: [], lateApplied: [] });
   });
 
   it('dead-letters records whose step ends at or before the partition watermark, with lateByMs', () => {
@@ -169,7 +170,7 @@ describe('cleanReference', () => {
   it('keeps a watermark per partition', () => {
     const ahead = meter(T0 + 120 * MIN, { load: 1 }, { entity: 'meter:M-0002' });
     const behind = meter(T0, { load: 1 });
-    expect(cleanReference([[ahead], [behind]], config)).toEqual({ clean: [cleanOf(behind), cleanOf(ahead)], gaps: [], late: [] });
+    expect(cleanReference([[ahead], [behind]], config)).toEqual({ clean: [cleanOf(behind), cleanOf(ahead)], gaps: [], late: [], lateApplied: [] });
     expect(cleanReference([[ahead, behind]], config).late).toEqual([{ measurement: behind, lateByMs: 75 * MIN }]);
   });
 
@@ -200,6 +201,7 @@ describe('cleanReference', () => {
       ],
       gaps: [{ source: 'meter', entity: 'meter:M-0001', start: T0 + 15 * MIN, end: T0 + 45 * MIN, stepMs: STEP, missingSteps: 2, imputedSteps: 2 }],
       late: [],
+      lateApplied: [],
     });
   });
 
@@ -222,6 +224,7 @@ describe('cleanReference', () => {
       clean: [cleanOf(p), cleanOf(s)],
       gaps: [{ source: 'meter', entity: 'meter:M-0001', start: T0 + 15 * MIN, end: T0 + 105 * MIN, stepMs: STEP, missingSteps: 6, imputedSteps: 0 }],
       late: [],
+      lateApplied: [],
     });
   });
 

@@ -7,7 +7,10 @@ import type { CleanConfig } from '../config.js';
 export interface CleanReferenceResult {
   clean: CleanMeasurement[];
   gaps: Gap[];
+  /** Late records dead-lettered. */
   late: Array<{ measurement: Measurement; lateByMs: number }>;
+  /** Late records applied (CLEAN_LATE_POLICY=apply). */
+  lateApplied: Measurement[];
 }
 
 /**
@@ -16,7 +19,7 @@ export interface CleanReferenceResult {
  * Outputs are sorted by entity, then ts (gaps by entity, start); late records by entity, then ts, then arrival.
  */
 export function cleanReference(partitions: Measurement[][], config: CleanConfig): CleanReferenceResult {
-  const { accepted, late } = admit(partitions, config);
+  const { accepted, late, lateApplied } = admit(partitions, config);
   const clean: CleanMeasurement[] = [];
   const gaps: Gap[] = [];
   for (const records of groupByEntity(accepted).values()) {
@@ -28,17 +31,23 @@ export function cleanReference(partitions: Measurement[][], config: CleanConfig)
     clean: clean.sort((a, b) => compareStrings(a.entity, b.entity) || a.ts - b.ts),
     gaps: gaps.sort((a, b) => compareStrings(a.entity, b.entity) || a.start - b.start),
     late: late.sort((a, b) => compareStrings(a.measurement.entity, b.measurement.entity) || a.measurement.ts - b.measurement.ts),
+    lateApplied,
   };
 }
 
-/** Items 3-5: decides per record, in offset order, whether it is a duplicate, late or accepted. Accepted records keep arrival order. */
-function admit(partitions: Measurement[][], config: CleanConfig): { accepted: Measurement[]; late: CleanReferenceResult['late'] } {
+/**
+ * Items 3-5: decides per record, in offset order, whether it is a duplicate, late (dead-lettered or applied) or accepted.
+ * Accepted records, applied late ones included, keep arrival order.
+ */
+function admit(partitions: Measurement[][], config: CleanConfig): Omit<CleanReferenceResult, 'clean' | 'gaps'> & { accepted: Measurement[] } {
   const accepted: Measurement[] = [];
   const late: CleanReferenceResult['late'] = [];
+  const lateApplied: Measurement[] = [];
   for (const partition of partitions) {
     let maxTs = Number.NEGATIVE_INFINITY;
     // (entity, ts) of the accepted records; an entity is the partition key, so it lives in one partition.
     const seen = new Set<string>();
+    const acceptedSteps = new Map<string, number[]>();
     for (const m of partition) {
       const watermark = maxTs - config.graceMs;
       maxTs = Math.max(maxTs, m.ts);
@@ -46,15 +55,23 @@ function admit(partitions: Measurement[][], config: CleanConfig): { accepted: Me
       const key = `${m.ts}|${m.entity}`;
       if (seen.has(key) && !(watermark - m.ts > config.graceMs + 2 * cadenceMs)) continue;
       const stepEnd = stepOf(m.ts, cadenceMs) + cadenceMs;
+      let steps = acceptedSteps.get(m.entity);
+      if (!steps) acceptedSteps.set(m.entity, (steps = []));
       if (stepEnd <= watermark) {
-        late.push({ measurement: m, lateByMs: watermark - stepEnd });
-        continue;
+        // Applied only if no step with data at or after its own has closed: it then changes nothing given out.
+        const closed = steps.filter((step) => step + cadenceMs <= watermark);
+        if (config.latePolicy === 'dlq' || closed.some((step) => step >= stepEnd - cadenceMs)) {
+          late.push({ measurement: m, lateByMs: watermark - stepEnd });
+          continue;
+        }
+        lateApplied.push(m);
       }
       seen.add(key);
       accepted.push(m);
+      steps.push(stepEnd - cadenceMs);
     }
   }
-  return { accepted, late };
+  return { accepted, late, lateApplied };
 }
 
 function groupByEntity(records: Measurement[]): Map<string, Measurement[]> {

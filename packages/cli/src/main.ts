@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { dlqCommand } from './dlq-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { simulateCommand } from './simulate-command.js';
 
@@ -7,6 +8,9 @@ const usage = `usage: gridstream <command> [options]
   simulate               publish simulated meter, EIA, weather and TEP events (gridstream simulate --help)
   ingest file <path>...  ingest CSV, JSON, NDJSON, EIA API v2 JSON, TEP CSV or Parquet files into <p>.raw
   ingest url <url>       fetch a body (e.g. an EIA API v2 query) and ingest it like a file
+  dlq list               dead letters by stage and reason (--stage, --reason; --records for each one)
+  dlq show <p>:<offset>  one dead letter: its headers and its payload, decoded where it was Avro
+  dlq redrive            send dead letters back to the topic they came from (--stage, --reason, --dry-run)
 
 Kafka and the registry come from KAFKA_BROKERS, SCHEMA_REGISTRY_URL and GRIDSTREAM_TOPIC_PREFIX.`;
 
@@ -14,6 +18,7 @@ const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === 'simulate') await simulateCommand(rest);
   else if (command === 'ingest') await ingestCommand(rest);
+  else if (command === 'dlq') await dlqCommand(rest);
   else {
     console.error(usage);
     process.exitCode = command === undefined || command === '--help' ? 0 : 2;

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { featureReference } from '@gridstream/feature/reference';
+import { windowReference } from '@gridstream/window/reference';
 import { qualityKey } from '@gridstream/runtime';
-import type { CleanMeasurement, FeatureVector, Gap, Measurement, QualityReport } from '@gridstream/schemas';
+import type { CleanMeasurement, FeatureVector, Gap, Measurement, QualityReport, Sequence } from '@gridstream/schemas';
 import { waitUntil } from '@gridstream/test-kit';
 import { cleanSettings, faultTestSimulation, PipelineFixture } from './pipeline-fixture.js';
 
-describe('ingest → validate → clean → feature, with clean and feature killed mid-run', () => {
+describe('ingest → validate → clean → feature → window, with clean, feature and window killed mid-run', () => {
   const pipeline = new PipelineFixture(inject('stack'), 'clean-kill');
   const { t } = pipeline;
 
@@ -34,6 +35,13 @@ describe('ingest → validate → clean → feature, with clean and feature kill
     expect(vectors.length).toBe(expectedVectors.length);
     expect(vectors).toEqual(expectedVectors);
 
+    // Window starts on the complete <p>.features; a sequence's last revision is what counts.
+    await pipeline.runKilledTwice('window', t.features, { WINDOW_SEQ_LEN: '24', WINDOW_STRIDE: '6', GRIDSTREAM_MAX_BATCH_BYTES: '16384' });
+    const features = (await pipeline.client.readAll(t.features)).sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+    const expectedSequences = windowReference(await Promise.all(features.map(async (r) => (await pipeline.client.decodeAvro('features', r.value!)) as FeatureVector)), { seqLen: 24, stride: 6, graceMs: 3_600_000 });
+    expect(expectedSequences.length).toBeGreaterThan(50);
+    expect(await lastRevisions()).toEqual(expectedSequences);
+
     // Validate's and clean's quality counts, added up by a quality stage killed twice too.
     await pipeline.runKilledTwice('quality', t.qualityParts, { GRIDSTREAM_MAX_BATCH_BYTES: '1024' });
     const expectedCounts = await countsFromTopics();
@@ -47,6 +55,17 @@ describe('ingest → validate → clean → feature, with clean and feature kill
     expect(invalidCounted).toBe(rejected.length);
     expect(invalidCounted).toBeGreaterThan(0);
   });
+
+  /** The last revision of every sequence, sorted by entity and end. */
+  async function lastRevisions(): Promise<Sequence[]> {
+    const records = (await pipeline.client.readAll(t.sequences)).sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+    const latest = new Map<string, Sequence>();
+    for (const record of records) {
+      const sequence = (await pipeline.client.decodeAvro('sequences', record.value!)) as Sequence;
+      latest.set(`${sequence.entity}@${sequence.end}`, sequence);
+    }
+    return [...latest.values()].sort((a, b) => (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : a.end - b.end));
+  }
 
   /** The last report of every source's window: each revises the one before. */
   async function latestReports(): Promise<Record<string, QualityReport>> {

@@ -3,7 +3,7 @@ export { ConfigError, parseConfig } from './config.js';
 export { deadLetterHeaders, type DeadLetterContext } from './dead-letter.js';
 export { RegistrySerde } from './registry-serde.js';
 export { defaultDecodeLimits, guardedDecoder, type DecodeLimits } from './guarded-decode.js';
-export { runStage, type AttachedContext, type RunningStage, type StageDefinition, type StateCodec } from './run-stage.js';
+export { runStage, type AttachedContext, type PartedStateCodec, type RunningStage, type StageDefinition, type StateCodec } from './run-stage.js';
 export { deadLetter, dropped, emit, emitTo, quality, type DeadLetter, type Dropped, type Emit, type EmitTo, type Quality, type QualityMeasure, type Output, type StageContext, type Transform } from './transform.js';
 export { bucketDelayMs, delayBucket, qualityKey, qualityParts } from './quality-parts.js';
 export { backoffMs, type BackoffPolicy } from './backoff.js';

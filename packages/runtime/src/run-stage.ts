@@ -22,11 +22,28 @@ import type { SideInput } from './side-input.js';
 import { ensureTopics } from './topics-admin.js';
 import type { Output, StageContext, Transform } from './transform.js';
 
-/** How a stateful stage keeps one entity's state in its changelog. */
+/** How a stateful stage keeps one entity's state in its changelog: the whole state as one record. */
 export interface StateCodec<State> {
   initial(): State;
   encode(state: State): Buffer;
   decode(bytes: Buffer): State;
+}
+
+/**
+ * A state kept in the changelog as named parts, each written only when it changes, under the key
+ * `<entity>\u0000<part>`: for states too large to rewrite whole every batch, such as window's rows.
+ */
+export interface PartedStateCodec<State> {
+  initial(): State;
+  /** The parts changed since the last call (null: delete the part), forgetting them. */
+  takeChanges(state: State): Array<[part: string, bytes: Buffer | null]>;
+  fromParts(parts: Map<string, Buffer>): State;
+}
+
+const partSeparator = '\u0000';
+
+function isParted<State>(codec: StateCodec<State> | PartedStateCodec<State>): codec is PartedStateCodec<State> {
+  return 'takeChanges' in codec;
 }
 
 export interface StageDefinition<In extends keyof TopicValues, Out extends AvroTopic, Config, State> {
@@ -39,7 +56,7 @@ export interface StageDefinition<In extends keyof TopicValues, Out extends AvroT
   /** More output topics the transform emits to with `emitTo`, e.g. clean's gaps. */
   outputs?: AvroTopic[];
   /** Per-entity state, restored from the stage's changelog; stateless stages leave it out. */
-  state?: StateCodec<State>;
+  state?: StateCodec<State> | PartedStateCodec<State>;
   /** For stages that work in event time: the runtime keeps each partition's watermark and flushes entities as it moves. */
   eventTime?: EventTime<State, Config, TopicValues[Out]>;
   /** A topic every instance reads whole, that entities may hold records back for; read to its end before the stage starts. */
@@ -514,7 +531,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       const restored = await restorePartition(this.kafka, this.admin, this.changelogTopic, task.partition).finally(() => clearInterval(beat));
       const clockBytes = restored.states.get(PartitionClock.changelogKey);
       restored.states.delete(PartitionClock.changelogKey);
-      task.states = new Map([...restored.states].map(([key, bytes]) => [key, this.definition.state!.decode(bytes)]));
+      task.states = this.decodeStates(restored.states);
       const { eventTime } = this.definition;
       task.holding.clear();
       if (this.definition.sideInput) for (const [stateKey, state] of task.states) this.trackHolding(task, stateKey, state as State);
@@ -601,6 +618,22 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     const partition = String(task.partition);
     this.metrics.offsetLag.set({ stage, partition }, Number(batch.offsetLag()));
     if (newestEventTs > Number.NEGATIVE_INFINITY) this.metrics.eventTimeLag.set({ stage, partition }, (nowMs - newestEventTs) / 1000);
+  }
+
+  /** The entity states of a restored changelog partition: whole records, or parts grouped by entity. */
+  private decodeStates(records: Map<string, Buffer>): Map<string, unknown> {
+    const codec = this.definition.state!;
+    if (!isParted(codec)) return new Map([...records].map(([key, bytes]) => [key, codec.decode(bytes)]));
+    const partsByEntity = new Map<string, Map<string, Buffer>>();
+    for (const [key, bytes] of records) {
+      const at = key.indexOf(partSeparator);
+      if (at < 0) continue; // not a part: written by a whole-record codec before
+      const entity = key.slice(0, at);
+      let parts = partsByEntity.get(entity);
+      if (!parts) partsByEntity.set(entity, (parts = new Map()));
+      parts.set(key.slice(at + 1), bytes);
+    }
+    return new Map([...partsByEntity].map(([entity, parts]) => [entity, codec.fromParts(parts)]));
   }
 
   private stateOf(task: PartitionTask, stateKey: string): State {
@@ -702,13 +735,13 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     const partSchemaId = this.outputSchemaIds.get('qualityParts')!;
     const parts = qualityParts(stage, writes.quality, this.runtime.qualityWindowMs);
     for (const part of parts) writes.add(this.topics.qualityParts, { key: qualityKey(part), value: this.serde.encode(partSchemaId, part) });
+    const codec = this.definition.state;
     for (const stateKey of writes.dirty) {
-      writes.add(this.changelogTopic, {
-        key: stateKey,
-        value: this.definition.state!.encode(task.states.get(stateKey) as State),
-        partition: task.partition,
-        headers: { [inputOffsetHeader]: reflectedOffset },
-      });
+      const state = task.states.get(stateKey) as State;
+      const records: Array<[string, Buffer | null]> = isParted(codec!)
+        ? codec.takeChanges(state).map(([part, bytes]) => [`${stateKey}${partSeparator}${part}`, bytes])
+        : [[stateKey, codec!.encode(state)]];
+      for (const [key, value] of records) writes.add(this.changelogTopic, { key, value, partition: task.partition, headers: { [inputOffsetHeader]: reflectedOffset } });
     }
     if (task.clock) {
       writes.add(this.changelogTopic, {

@@ -1,0 +1,107 @@
+/**
+ * One entity's feature rows by step number (ts / cadence): a circular buffer of float32 rows that
+ * grows by doubling as the span of kept steps does, so it holds what the data needs — up to the
+ * sequence length plus the stride and grace — never a copy per sequence.
+ */
+export class StepRing {
+  private capacity: number;
+  /** The step each slot holds, NaN when empty. */
+  private slotSteps: Float64Array;
+  /** 1 when the row was imputed. */
+  private slotImputed: Uint8Array;
+  private slotValues: Float32Array;
+  /** No row below this step is kept. */
+  private lowStep = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly width: number,
+    initialCapacity = 16,
+  ) {
+    this.capacity = initialCapacity;
+    this.slotSteps = new Float64Array(initialCapacity).fill(Number.NaN);
+    this.slotImputed = new Uint8Array(initialCapacity);
+    this.slotValues = new Float32Array(initialCapacity * width);
+  }
+
+  /** Bytes held, for the memory figures. */
+  get bytes(): number {
+    return this.slotSteps.byteLength + this.slotImputed.byteLength + this.slotValues.byteLength;
+  }
+
+  has(step: number): boolean {
+    return this.slotSteps[this.slotOf(step)] === step;
+  }
+
+  set(step: number, values: ArrayLike<number>, imputed: boolean): void {
+    if (step < this.lowStep) throw new Error(`step ${step} is below the kept range (from ${this.lowStep})`);
+    if (this.lowStep === Number.NEGATIVE_INFINITY) this.lowStep = step;
+    while (step - this.lowStep >= this.capacity) this.grow();
+    const slot = this.slotOf(step);
+    this.slotSteps[slot] = step;
+    this.slotImputed[slot] = imputed ? 1 : 0;
+    for (let i = 0; i < this.width; i++) this.slotValues[slot * this.width + i] = values[i]!;
+  }
+
+  /** Whether the row at `step` holds exactly these values (as float32) and flag. */
+  equals(step: number, values: ArrayLike<number>, imputed: boolean): boolean {
+    const slot = this.slotOf(step);
+    if (this.slotSteps[slot] !== step || this.slotImputed[slot] !== (imputed ? 1 : 0)) return false;
+    for (let i = 0; i < this.width; i++) {
+      if (!Object.is(this.slotValues[slot * this.width + i], Math.fround(values[i]!))) return false;
+    }
+    return true;
+  }
+
+  /** Forgets every row below `step` and returns their steps. */
+  dropBelow(step: number): number[] {
+    const dropped: number[] = [];
+    if (step <= this.lowStep) return dropped;
+    for (let slot = 0; slot < this.capacity; slot++) {
+      const held = this.slotSteps[slot]!;
+      if (held < step) {
+        dropped.push(held);
+        this.slotSteps[slot] = Number.NaN;
+      }
+    }
+    this.lowStep = step;
+    return dropped.sort((a, b) => a - b);
+  }
+
+  /** Copies the row at `step` into `out` from `offset` and returns its mask byte: 0 observed, 1 imputed, 2 missing (NaN values). */
+  copyRow(step: number, out: Float32Array, offset: number): number {
+    const slot = this.slotOf(step);
+    if (this.slotSteps[slot] !== step) {
+      out.fill(Number.NaN, offset, offset + this.width);
+      return 2;
+    }
+    out.set(this.slotValues.subarray(slot * this.width, (slot + 1) * this.width), offset);
+    return this.slotImputed[slot]!;
+  }
+
+  /** The row at `step` as [imputed, values], for the changelog. */
+  row(step: number): { imputed: boolean; values: Float32Array } | null {
+    const slot = this.slotOf(step);
+    if (this.slotSteps[slot] !== step) return null;
+    return { imputed: this.slotImputed[slot] === 1, values: this.slotValues.slice(slot * this.width, (slot + 1) * this.width) };
+  }
+
+  private slotOf(step: number): number {
+    return ((step % this.capacity) + this.capacity) % this.capacity;
+  }
+
+  private grow(): void {
+    const old = { steps: this.slotSteps, imputed: this.slotImputed, values: this.slotValues, capacity: this.capacity };
+    this.capacity *= 2;
+    this.slotSteps = new Float64Array(this.capacity).fill(Number.NaN);
+    this.slotImputed = new Uint8Array(this.capacity);
+    this.slotValues = new Float32Array(this.capacity * this.width);
+    for (let slot = 0; slot < old.capacity; slot++) {
+      const step = old.steps[slot]!;
+      if (Number.isNaN(step)) continue;
+      const to = this.slotOf(step);
+      this.slotSteps[to] = step;
+      this.slotImputed[to] = old.imputed[slot]!;
+      this.slotValues.set(old.values.subarray(slot * this.width, (slot + 1) * this.width), to * this.width);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import type { PartedStateCodec } from '@gridstream/runtime';
+import type { FeatureVector } from '@gridstream/schemas';
+import { StepRing } from './step-ring.js';
+
+/** What window keeps per entity (docs/window.md). */
+export interface WindowState {
+  featureSet: FeatureVector['featureSet'] | null;
+  names: string[];
+  cadenceMs: number;
+  /** The ts of the entity's newest vector. */
+  maxTs: number | null;
+  /** The end of the next sequence to give out. */
+  nextEnd: number | null;
+  /** Ends of sequences given out that a correction within the grace may still revise, with their revision. */
+  emitted: Array<[end: number, revision: number]>;
+  rows: StepRing;
+  /** Changelog parts changed since the last commit: 'h' for the header, `r<ts>` for a row (null: deleted). */
+  changed: Map<string, Buffer | null>;
+}
+
+interface Header {
+  featureSet: FeatureVector['featureSet'] | null;
+  names: string[];
+  cadenceMs: number;
+  maxTs: number | null;
+  nextEnd: number | null;
+  emitted: Array<[number, number]>;
+}
+
+export function emptyWindowState(): WindowState {
+  return { featureSet: null, names: [], cadenceMs: 0, maxTs: null, nextEnd: null, emitted: [], rows: new StepRing(0), changed: new Map() };
+}
+
+export function markHeaderChanged(state: WindowState): void {
+  const header: Header = { featureSet: state.featureSet, names: state.names, cadenceMs: state.cadenceMs, maxTs: state.maxTs, nextEnd: state.nextEnd, emitted: state.emitted };
+  state.changed.set('h', Buffer.from(JSON.stringify(header)));
+}
+
+/** A row part: the imputed flag, then the values as float32 little-endian. */
+export function markRowChanged(state: WindowState, step: number): void {
+  const row = state.rows.row(step);
+  const key = `r${step * state.cadenceMs}`;
+  if (!row) {
+    state.changed.set(key, null);
+    return;
+  }
+  const bytes = Buffer.alloc(1 + 4 * row.values.length);
+  bytes[0] = row.imputed ? 1 : 0;
+  for (let i = 0; i < row.values.length; i++) bytes.writeFloatLE(row.values[i]!, 1 + 4 * i);
+  state.changed.set(key, bytes);
+}
+
+/** Rows are parts of their own, so a batch writes the rows it added, not the whole sequence length again. */
+export const windowStateCodec: PartedStateCodec<WindowState> = {
+  initial: emptyWindowState,
+  takeChanges(state) {
+    const changes = [...state.changed];
+    state.changed.clear();
+    return changes;
+  },
+  fromParts(parts) {
+    const state = emptyWindowState();
+    const headerBytes = parts.get('h');
+    if (!headerBytes) return state;
+    const header = JSON.parse(headerBytes.toString()) as Header;
+    Object.assign(state, header, { rows: new StepRing(header.names.length) });
+    const rows = [...parts]
+      .filter(([key]) => key.startsWith('r'))
+      .map(([key, bytes]) => [Number(key.slice(1)) / header.cadenceMs, bytes] as const)
+      .sort((a, b) => a[0] - b[0]);
+    for (const [step, bytes] of rows) {
+      const values = Array.from({ length: header.names.length }, (_, i) => bytes.readFloatLE(1 + 4 * i));
+      state.rows.set(step, values, bytes[0] === 1);
+    }
+    return state;
+  },
+};

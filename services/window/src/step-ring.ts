@@ -1,7 +1,7 @@
 /**
  * One entity's feature rows by step number (ts / cadence): a circular buffer of float32 rows that
- * grows by doubling as the span of kept steps does, so it holds what the data needs — up to the
- * sequence length plus the stride and grace — never a copy per sequence.
+ * grows by doubling as the span of kept steps does, but not past `maxSteps` (what the sequences
+ * can need), so it holds what the data needs and never a copy per sequence.
  */
 export class StepRing {
   private capacity: number;
@@ -15,7 +15,8 @@ export class StepRing {
 
   constructor(
     readonly width: number,
-    initialCapacity = 16,
+    readonly maxSteps = Number.POSITIVE_INFINITY,
+    initialCapacity = Math.min(16, maxSteps),
   ) {
     this.capacity = initialCapacity;
     this.slotSteps = new Float64Array(initialCapacity).fill(Number.NaN);
@@ -35,7 +36,7 @@ export class StepRing {
   set(step: number, values: ArrayLike<number>, imputed: boolean): void {
     if (step < this.lowStep) throw new Error(`step ${step} is below the kept range (from ${this.lowStep})`);
     if (this.lowStep === Number.NEGATIVE_INFINITY) this.lowStep = step;
-    while (step - this.lowStep >= this.capacity) this.grow();
+    if (step - this.lowStep >= this.capacity) this.grow(step - this.lowStep + 1);
     const slot = this.slotOf(step);
     this.slotSteps[slot] = step;
     this.slotImputed[slot] = imputed ? 1 : 0;
@@ -89,9 +90,12 @@ export class StepRing {
     return ((step % this.capacity) + this.capacity) % this.capacity;
   }
 
-  private grow(): void {
+  /** To twice the capacity, within `maxSteps` unless `span` needs more. */
+  private grow(span: number): void {
     const old = { steps: this.slotSteps, imputed: this.slotImputed, values: this.slotValues, capacity: this.capacity };
-    this.capacity *= 2;
+    let capacity = this.capacity;
+    while (capacity < span) capacity *= 2;
+    this.capacity = Math.max(span, Math.min(capacity, this.maxSteps));
     this.slotSteps = new Float64Array(this.capacity).fill(Number.NaN);
     this.slotImputed = new Uint8Array(this.capacity);
     this.slotValues = new Float32Array(this.capacity * this.width);

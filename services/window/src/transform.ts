@@ -19,7 +19,7 @@ export const sequences: Transform<FeatureVector, WindowState, WindowConfig, Sequ
   const { seqLen, graceMs } = ctx.config;
   const cadenceMs = contract.cadenceMs;
   if (vector.ts % cadenceMs !== 0) return [deadLetter('out_of_range', `ts ${new Date(vector.ts).toISOString()} is not on the ${cadenceMs} ms cadence`, 'ts')];
-  if (!sameLayout(state, vector, cadenceMs)) restart(state, vector, cadenceMs);
+  if (!sameLayout(state, vector, cadenceMs)) restart(state, vector, cadenceMs, ctx.config);
   const step = vector.ts / cadenceMs;
 
   if (state.maxTs !== null && vector.ts <= state.maxTs) {
@@ -58,9 +58,12 @@ function sameLayout(state: WindowState, vector: FeatureVector, cadenceMs: number
 }
 
 /** A new feature set (or layout) starts the entity's sequences over: the old rows do not fit the new columns. */
-function restart(state: WindowState, vector: FeatureVector, cadenceMs: number): void {
+function restart(state: WindowState, vector: FeatureVector, cadenceMs: number, config: WindowConfig): void {
   for (const step of state.rows.dropBelow(Number.POSITIVE_INFINITY)) markRowChanged(state, step);
-  Object.assign(state, { featureSet: vector.featureSet, names: [...vector.names], cadenceMs, maxTs: null, nextEnd: null, emitted: [], rows: new StepRing(vector.names.length) });
+  // Rows from the start of the next sequence, or from the grace back, to the newest: see keepFrom below.
+  const maxSteps = config.seqLen + config.stride + Math.ceil(config.graceMs / cadenceMs) + 1;
+  const rows = new StepRing(vector.names.length, maxSteps);
+  Object.assign(state, { featureSet: vector.featureSet, names: [...vector.names], cadenceMs, maxTs: null, nextEnd: null, emitted: [], rows, maxSteps });
   markHeaderChanged(state);
 }
 

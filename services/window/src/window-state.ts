@@ -14,6 +14,8 @@ export interface WindowState {
   /** Ends of sequences given out that a correction within the grace may still revise, with their revision. */
   emitted: Array<[end: number, revision: number]>;
   rows: StepRing;
+  /** The most steps the rows can need: the sequence length, the stride and the grace. */
+  maxSteps: number;
   /** Changelog parts changed since the last commit: 'h' for the header, `r<ts>` for a row (null: deleted). */
   changed: Map<string, Buffer | null>;
 }
@@ -25,14 +27,16 @@ interface Header {
   maxTs: number | null;
   nextEnd: number | null;
   emitted: Array<[number, number]>;
+  maxSteps: number;
 }
 
 export function emptyWindowState(): WindowState {
-  return { featureSet: null, names: [], cadenceMs: 0, maxTs: null, nextEnd: null, emitted: [], rows: new StepRing(0), changed: new Map() };
+  return { featureSet: null, names: [], cadenceMs: 0, maxTs: null, nextEnd: null, emitted: [], rows: new StepRing(0), maxSteps: 0, changed: new Map() };
 }
 
 export function markHeaderChanged(state: WindowState): void {
-  const header: Header = { featureSet: state.featureSet, names: state.names, cadenceMs: state.cadenceMs, maxTs: state.maxTs, nextEnd: state.nextEnd, emitted: state.emitted };
+  const { featureSet, names, cadenceMs, maxTs, nextEnd, emitted, maxSteps } = state;
+  const header: Header = { featureSet, names, cadenceMs, maxTs, nextEnd, emitted, maxSteps };
   state.changed.set('h', Buffer.from(JSON.stringify(header)));
 }
 
@@ -63,7 +67,7 @@ export const windowStateCodec: PartedStateCodec<WindowState> = {
     const headerBytes = parts.get('h');
     if (!headerBytes) return state;
     const header = JSON.parse(headerBytes.toString()) as Header;
-    Object.assign(state, header, { rows: new StepRing(header.names.length) });
+    Object.assign(state, header, { rows: new StepRing(header.names.length, header.maxSteps) });
     const rows = [...parts]
       .filter(([key]) => key.startsWith('r'))
       .map(([key, bytes]) => [Number(key.slice(1)) / header.cadenceMs, bytes] as const)

@@ -3,7 +3,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners, type Admin, type Batch, type Consumer, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import type { z } from 'zod';
-import { loadSchemas, topicNames, valueSchemaOf, type AvroSchema, type AvroTopic, type Stage, type TopicNames, type TopicValues } from '@gridstream/schemas';
+import { loadSchemas, topicNames, topicSettings, valueSchemaOf, type AvroSchema, type AvroTopic, type Stage, type TopicNames, type TopicValues } from '@gridstream/schemas';
 import { backoffMs } from './backoff.js';
 import { inputOffsetHeader, restorePartition } from './changelog.js';
 import { parseConfig } from './config.js';
@@ -234,7 +234,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     await this.admin.connect();
     const partitions = await ensureTopics(this.admin, [
       { topic: this.inputTopic, partitions: this.runtime.partitions },
-      ...this.outputTopicKeys.map((key) => ({ topic: this.topics[key], partitions: this.runtime.partitions })),
+      ...this.outputTopicKeys.map((key) => ({ topic: this.topics[key], partitions: this.runtime.partitions, config: topicSettings[key] })),
       { topic: this.topics.dlq, partitions: this.runtime.partitions },
       ...(this.definition.sideInput ? [{ topic: this.topics[this.definition.sideInput.topic], partitions: this.runtime.partitions }] : []),
     ]);

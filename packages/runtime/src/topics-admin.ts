@@ -5,6 +5,8 @@ export interface TopicSpec {
   topic: string;
   partitions: number;
   compacted?: boolean;
+  /** Topic-level settings, e.g. max.message.bytes. */
+  config?: Record<string, string> | undefined;
 }
 
 /** Creates the topics that do not exist yet and returns the partition count of every one. */
@@ -17,7 +19,10 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<Ma
     .map((spec) => ({
       topic: spec.topic,
       numPartitions: spec.partitions,
-      configEntries: spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+      configEntries: [
+        ...(spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+        ...Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+      ],
     }));
   // Another instance may create the same topic at the same moment; createTopics then reports false, which is fine.
   if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });

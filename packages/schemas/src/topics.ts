@@ -53,6 +53,11 @@ export const valueSchemaOf = {
 } as const satisfies Partial<Record<keyof TopicNames, string>>;
 export type AvroTopic = keyof typeof valueSchemaOf;
 
+/** Topic-level settings a topic is created with: a year-long sequence of a wide feature set is several MiB. */
+export const topicSettings: Partial<Record<AvroTopic, Record<string, string>>> = {
+  sequences: { 'max.message.bytes': String(64 * 2 ** 20) },
+};
+
 /** The decoded value of each topic a stage can read: Avro topics as their record, the JSON input as bytes. */
 export interface TopicValues {
   ingestJson: Uint8Array;

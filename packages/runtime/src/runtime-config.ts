@@ -8,8 +8,9 @@ export const defaultOpsPorts: Record<Stage, number> = {
   clean: 19102,
   feature: 19103,
   window: 19104,
-  sink: 19105,
+  'redis-sink': 19105,
   quality: 19106,
+  'influx-sink': 19107,
 };
 
 const positiveInt = (what: string) => z.coerce.number().int().positive().describe(what);

@@ -1,7 +1,7 @@
 import type { CleanMeasurement, FeatureVector, Gap, Measurement, QualityPart, QualityReport, Sequence } from './generated/types.js';
 
 /** The stages of the pipeline; each names its consumer group and changelog. */
-export type Stage = 'ingest' | 'validate' | 'clean' | 'feature' | 'quality' | 'window' | 'sink';
+export type Stage = 'ingest' | 'validate' | 'clean' | 'feature' | 'quality' | 'window' | 'redis-sink' | 'influx-sink';
 
 /** A topic prefix becomes part of topic names: Kafka allows letters, digits, '.', '_' and '-'. */
 const validPrefix = /^[A-Za-z0-9._-]{1,200}$/;

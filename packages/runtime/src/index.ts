@@ -14,4 +14,4 @@ export { testContext } from './test-context.js';
 export { PartitionClock, type EventTime } from './event-time.js';
 export { runInMemory, type InMemoryResult, type InMemoryStage } from './in-memory-stage.js';
 export type { SideInput } from './side-input.js';
-export { runSink, type SinkDefinition, type SinkRecord, type SinkWriter } from './run-sink.js';
+export { runSink, type SinkDefinition, type SinkRecord, type SinkRejection, type SinkWriter } from './run-sink.js';

@@ -1,12 +1,13 @@
 import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, type Batch, type Message } from 'kafkajs';
+import { Kafka, type Batch, type KafkaMessage, type Message } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import type { z } from 'zod';
 import { loadSchemas, topicNames, valueSchemaOf, type AvroTopic, type Stage } from '@gridstream/schemas';
 import { backoffMs } from './backoff.js';
 import { parseConfig } from './config.js';
 import { deadLetterHeaders } from './dead-letter.js';
+import { UndecodableError, type DlqReason } from './errors.js';
 import { kafkaLogger } from './kafka-logger.js';
 import { stageMetrics } from './metrics.js';
 import { startOpsServer } from './ops-server.js';
@@ -22,14 +23,22 @@ export interface SinkRecord {
   value: unknown;
 }
 
+/** A record the store refused for good (e.g. a field type conflict): it goes to the DLQ. */
+export interface SinkRejection {
+  /** Its index in the records given to `write`. */
+  index: number;
+  message: string;
+}
+
 /** Where a sink writes: Redis, InfluxDB. */
 export interface SinkWriter {
   /**
    * Writes one input partition's records, in offset order, and resolves once the store has
-   * acknowledged them; only then are the offsets committed. Anything thrown is retried with
-   * backoff while the partition is paused, so writes must be idempotent upserts.
+   * acknowledged them — with the records it refused for good, if any; only then are the offsets
+   * committed. Anything thrown is retried with backoff while the partition is paused (at least
+   * `retryAfterMs` on the error, when the store asked for it), so writes must be idempotent upserts.
    */
-  write(records: SinkRecord[]): Promise<void>;
+  write(records: SinkRecord[]): Promise<SinkRejection[] | void>;
   close(): Promise<void>;
 }
 
@@ -84,35 +93,30 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
   const writeBatch = async (batch: Batch): Promise<void> => {
     const input = inputByTopic.get(batch.topic)!;
     const records: SinkRecord[] = [];
+    const recordMessages: KafkaMessage[] = [];
     const deadLetters: Message[] = [];
+    const deadLetter = (message: KafkaMessage, reason: DlqReason, errorClass: string, text: string) => {
+      const nowMs = Date.now();
+      const headers = deadLetterHeaders({ topic: batch.topic, partition: batch.partition, offset: message.offset, stage, reason, errorClass, message: text, firstFailureMs: nowMs, lastFailureMs: nowMs, attempts: 1 });
+      deadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...headers } });
+      metrics.deadLettered.inc({ stage, reason });
+    };
     for (const message of batch.messages) {
       try {
-        if (message.value === null) throw new Error('a null value (tombstone) where a record belongs');
+        if (message.value === null) throw new UndecodableError('a null value (tombstone) where a record belongs');
         records.push({ topic: input.key, key: message.key?.toString() ?? null, value: (await serde.decode(message.value, input.reader)).value });
+        recordMessages.push(message);
       } catch (error) {
-        if ((error as { code?: string }).code !== 'undecodable' && message.value !== null) throw error; // the registry is down: retry
-        const nowMs = Date.now();
-        const headers = deadLetterHeaders({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          stage,
-          reason: 'undecodable',
-          errorClass: (error as Error).name,
-          message: (error as Error).message,
-          firstFailureMs: nowMs,
-          lastFailureMs: nowMs,
-          attempts: 1,
-        });
-        deadLetters.push({ key: message.key, value: message.value, headers: { ...message.headers, ...headers } });
-        metrics.deadLettered.inc({ stage, reason: 'undecodable' });
+        if ((error as { code?: string }).code !== 'undecodable') throw error; // the registry is down: retry
+        deadLetter(message, 'undecodable', (error as Error).name, (error as Error).message);
       }
     }
-    if (records.length > 0) await writer!.write(records);
+    const rejected = records.length > 0 ? ((await writer!.write(records)) ?? []) : [];
+    for (const { index, message } of rejected) deadLetter(recordMessages[index]!, 'unprocessable', 'StoreRejected', message);
     if (deadLetters.length > 0) await dlqProducer.send({ topic: topics.dlq, messages: deadLetters, acks: -1 });
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) }]);
     metrics.recordsIn.inc({ stage }, batch.messages.length);
-    metrics.recordsOut.inc({ stage, topic: stage }, records.length);
+    metrics.recordsOut.inc({ stage, topic: stage }, records.length - rejected.length);
     metrics.batchSize.observe({ stage }, batch.messages.length);
     const nowMs = Date.now();
     for (const message of batch.messages) metrics.recordLatency.observe({ stage }, (nowMs - Number(message.timestamp)) / 1000);
@@ -165,7 +169,7 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
           const failure = failures.get(failureKey) ?? { attempts: 0, firstMs: Date.now() };
           failure.attempts += 1;
           failures.set(failureKey, failure);
-          const delayMs = backoffMs(runtime.retry, failure.attempts);
+          const delayMs = Math.max(backoffMs(runtime.retry, failure.attempts), (error as { retryAfterMs?: number }).retryAfterMs ?? 0);
           const code = (error as { code?: string }).code ?? (error as Error).name ?? 'unknown';
           metrics.retries.inc({ stage, code });
           log.warn({ err: error, topic: batch.topic, partition: batch.partition, attempt: failure.attempts, delayMs }, 'write failed; partition paused');

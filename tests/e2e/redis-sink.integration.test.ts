@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FeatureClient } from '@gridstream/feature-client';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type FeatureVector, type Sequence } from '@gridstream/schemas';
 import { runStack, startService, uniqueName, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
@@ -71,7 +72,7 @@ describe('the Redis sink', () => {
   it('keeps the newest vector, a history trimmed by event time and the newest sequence revision, whatever the order', { timeout: 90_000 }, async () => {
     // An older vector and an older sequence arrive after newer ones, as in a replay.
     await publish(
-      [...[0, 1, 2, 30].map((h) => vector('eia:A', h, h)), vector('eia:A', 29, 29), vector('eia:B', 3, 7)],
+      [...[0, 1, 2, 30].map((h) => vector('eia:A', h, h)), vector('eia:A', 29, 29), vector('eia:B', 3, 7), vector('eia:C', 0, 4)],
       [sequence('eia:A', 4, 0), sequence('eia:A', 4, 1), sequence('eia:A', 2, 0)],
     );
     await caughtUp();
@@ -83,6 +84,19 @@ describe('the Redis sink', () => {
     expect([stored.end!.toString(), stored.revision!.toString(), [...stored.mask!]]).toEqual([String(t0 + 4 * hour), '1', [0, 1]]);
     expect(stored.values!.readFloatLE(0)).toBe(5);
     expect(await redis.hget(`${prefix}:latest:eia:B`, 'values')).toBe('[7,6]');
+  });
+
+  it('is read back by the feature client as typed arrays, NaN and mask included', { timeout: 30_000 }, async () => {
+    const features = new FeatureClient(redis, prefix);
+    expect(await features.getLatest('eia:A')).toEqual({ entity: 'eia:A', ts: t0 + 30 * hour, featureSet: { name: 'eia', version: 2 }, names: ['value', 'lag_1'], values: Float64Array.from([30, 29]), imputed: true });
+    expect((await features.getLatest('eia:C'))!.values).toEqual(Float64Array.from([4, Number.NaN]));
+    expect(await features.getLatest('eia:none')).toBeNull();
+    expect(await features.getRange('eia:A', t0, t0 + 30 * hour)).toEqual({ names: ['value', 'lag_1'], ts: Float64Array.from([t0 + 29 * hour]), values: Float64Array.from([29, 28]), imputed: Uint8Array.from([0]) });
+    // EIA is hourly: three steps ending at the newest vector; 28 h has none.
+    expect(await features.getContext('eia:A', 3)).toEqual({ names: ['value', 'lag_1'], start: t0 + 28 * hour, stepMs: hour, steps: 3, values: Float64Array.from([Number.NaN, Number.NaN, 29, 28, 30, 29]), mask: Uint8Array.from([2, 0, 1]) });
+    const latestSequence = await features.getSequence('eia:A', 'eia');
+    expect(latestSequence).toMatchObject({ featureSet: { name: 'eia', version: 2 }, end: t0 + 4 * hour, revision: 1, seqLen: 2, names: ['value', 'lag_1'], mask: Uint8Array.from([0, 1]) });
+    expect(latestSequence!.values[0]).toBe(5);
   });
 
   it('changes nothing when the same records come again', { timeout: 90_000 }, async () => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SinkRecord, SinkWriter } from '@gridstream/runtime';
 import type { FeatureVector, Sequence } from '@gridstream/schemas';
 import type { RedisSinkConfig } from './config.js';
-import { redisKeys } from './keys.js';
+import { redisKeys } from '@gridstream/feature-client';
 
 /**
  * Newest event time wins, in one script per vector so no reader or other writer sees half of it:

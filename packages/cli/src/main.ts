@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { dlqCommand } from './dlq-command.js';
 import { ingestCommand } from './ingest-command.js';
+import { replayCommand } from './replay-command.js';
 import { simulateCommand } from './simulate-command.js';
 
 const usage = `usage: gridstream <command> [options]
@@ -11,6 +12,8 @@ const usage = `usage: gridstream <command> [options]
   dlq list               dead letters by stage and reason (--stage, --reason; --records for each one)
   dlq show <p>:<offset>  one dead letter: its headers and its payload, decoded where it was Avro
   dlq redrive            send dead letters back to the topic they came from (--stage, --reason, --dry-run)
+  replay --topic T --from ISO --to ISO
+                         write a topic's records in an event-time range to Redis and InfluxDB again, with state hashes
 
 Kafka and the registry come from KAFKA_BROKERS, SCHEMA_REGISTRY_URL and GRIDSTREAM_TOPIC_PREFIX.`;
 
@@ -19,6 +22,7 @@ try {
   if (command === 'simulate') await simulateCommand(rest);
   else if (command === 'ingest') await ingestCommand(rest);
   else if (command === 'dlq') await dlqCommand(rest);
+  else if (command === 'replay') await replayCommand(rest);
   else {
     console.error(usage);
     process.exitCode = command === undefined || command === '--help' ? 0 : 2;

@@ -2,19 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, type Admin, type Kafka, type KafkaMessage, type PartitionAssigner } from 'kafkajs';
 
 /**
- * Reads partitions of a topic, committed records only, from their start to the end they have
- * now, then stops. kafkajs has no manual assignment, so the reader is a consumer in a
- * throwaway group whose assigner hands it exactly these partitions.
+ * Reads partitions of a topic, committed records only, from their start (or the offsets in
+ * `from`) to the end they have now, then stops; a returned promise holds the reader until it
+ * settles. kafkajs has no manual assignment, so the reader is a consumer in a throwaway group
+ * whose assigner hands it exactly these partitions.
  */
 export async function readToEnd(
   kafka: Kafka,
   admin: Admin,
   topic: string,
   partitions: number[] | 'all',
-  onMessage: (message: KafkaMessage, partition: number) => void,
+  onMessage: (message: KafkaMessage, partition: number) => void | Promise<void>,
+  from?: Map<number, string>,
 ): Promise<void> {
   const offsets = await admin.fetchTopicOffsets(topic);
-  const wanted = offsets.filter((o) => (partitions === 'all' || partitions.includes(o.partition)) && BigInt(o.high) > BigInt(o.low));
+  const startOf = (o: { partition: number; low: string }) => BigInt(from?.get(o.partition) ?? o.low);
+  const wanted = offsets.filter((o) => (partitions === 'all' || partitions.includes(o.partition)) && BigInt(o.high) > startOf(o));
   if (wanted.length === 0) return;
   const pending = new Map(wanted.map((o) => [o.partition, BigInt(o.high)]));
 
@@ -41,8 +44,13 @@ export async function readToEnd(
         .run({
           autoCommit: false,
           eachBatch: async ({ batch }) => {
-            for (const message of batch.messages) onMessage(message, batch.partition);
+            // A fetch made before the seek below took effect starts at the beginning.
+            const start = BigInt(from?.get(batch.partition) ?? '0');
+            for (const message of batch.messages) if (BigInt(message.offset) >= start) await onMessage(message, batch.partition);
           },
+        })
+        .then(() => {
+          for (const o of wanted) if (from?.has(o.partition)) consumer.seek({ topic, partition: o.partition, offset: from.get(o.partition)! });
         })
         .catch(reject);
     });

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type IHeaders, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { loadSchemas, valueSchemaOf, type AvroTopic } from '@gridstream/schemas';
 import { readToEnd } from './read-to-end.js';
 import { RegistrySerde } from './registry-serde.js';
@@ -115,19 +115,27 @@ export class TopicClient {
     return Number(lag);
   }
 
+  /** Per partition, the first offset whose record timestamp is at or after `ms` (the end when none is). */
+  async offsetsAt(topic: string, ms: number): Promise<Map<number, string>> {
+    const [byTime, ends] = await Promise.all([this.admin.fetchTopicOffsetsByTimestamp(topic, ms), this.admin.fetchTopicOffsets(topic)]);
+    return new Map(byTime.map((o) => [o.partition, o.offset === '-1' ? ends.find((e) => e.partition === o.partition)!.high : o.offset]));
+  }
+
+  /** How many records each partition holds from `from` to its end now. */
+  async countFrom(topic: string, from: Map<number, string>): Promise<number> {
+    const ends = await this.admin.fetchTopicOffsets(topic);
+    return ends.reduce((sum, o) => sum + Math.max(0, Number(BigInt(o.high) - BigInt(from.get(o.partition) ?? o.low))), 0);
+  }
+
+  /** Committed records from the offsets in `from` to the end each partition has now; the callback may hold the reader with a promise. */
+  async readFrom(topic: string, from: Map<number, string>, onRecord: (record: TopicRecord) => void | Promise<void>): Promise<void> {
+    await readToEnd(this.kafka, this.admin, topic, 'all', (message, partition) => onRecord(toRecord(message, partition)), from);
+  }
+
   /** Every committed record of a topic, from the start to the end it has now. */
   async readAll(topic: string): Promise<TopicRecord[]> {
     const records: TopicRecord[] = [];
-    await readToEnd(this.kafka, this.admin, topic, 'all', (message, partition) => {
-      records.push({
-        key: message.key?.toString() ?? null,
-        value: message.value,
-        headers: headerStrings(message.headers),
-        partition,
-        offset: message.offset,
-        timestampMs: Number(message.timestamp),
-      });
-    });
+    await readToEnd(this.kafka, this.admin, topic, 'all', (message, partition) => void records.push(toRecord(message, partition)));
     return records;
   }
 
@@ -135,6 +143,10 @@ export class TopicClient {
     await this.producer?.disconnect();
     await this.admin.disconnect();
   }
+}
+
+function toRecord(message: KafkaMessage, partition: number): TopicRecord {
+  return { key: message.key?.toString() ?? null, value: message.value, headers: headerStrings(message.headers), partition, offset: message.offset, timestampMs: Number(message.timestamp) };
 }
 
 function headerStrings(headers: IHeaders | undefined): Record<string, string> {

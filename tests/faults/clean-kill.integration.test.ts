@@ -3,11 +3,15 @@ import { featureReference } from '@gridstream/feature/reference';
 import { windowReference } from '@gridstream/window/reference';
 import { qualityKey } from '@gridstream/runtime';
 import type { CleanMeasurement, FeatureVector, Gap, Measurement, QualityReport, Sequence } from '@gridstream/schemas';
+import { InfluxDB } from '@influxdata/influxdb-client';
+import { Redis } from 'ioredis';
+import { FeatureClient } from '@gridstream/feature-client';
 import { waitUntil } from '@gridstream/test-kit';
 import { cleanSettings, faultTestSimulation, PipelineFixture } from './pipeline-fixture.js';
 
-describe('ingest → validate → clean → feature → window, with clean, feature and window killed mid-run', () => {
-  const pipeline = new PipelineFixture(inject('stack'), 'clean-kill');
+describe('ingest → validate → clean → feature → window → quality and the sinks, every stage killed mid-run', () => {
+  const stack = inject('stack');
+  const pipeline = new PipelineFixture(stack, 'clean-kill');
   const { t } = pipeline;
 
   beforeAll(() => pipeline.connect());
@@ -54,7 +58,68 @@ describe('ingest → validate → clean → feature → window, with clean, feat
     const rejected = (await pipeline.client.readAll(t.dlq)).filter((d) => d.headers['__connect.errors.stage'] === 'validate');
     expect(invalidCounted).toBe(rejected.length);
     expect(invalidCounted).toBeGreaterThan(0);
+
+    // The sinks, the Redis one killed twice: the feature client and Flux give the references' values.
+    await pipeline.runKilledTwice('redis-sink', t.features, {});
+    pipeline.run('influx-sink');
+    const sinkInputs: Array<['redis-sink' | 'influx-sink', string]> = [
+      ['redis-sink', t.features],
+      ['redis-sink', t.sequences],
+      ...[t.clean, t.features, t.gaps, t.quality].map((topic): ['influx-sink', string] => ['influx-sink', topic]),
+    ];
+    await waitUntil('both sinks to catch up', async () => (await Promise.all(sinkInputs.map(([stage, topic]) => pipeline.lag(stage, topic)))).every((lag) => lag === 0), 90_000, 500);
+    await expectOnlineStore(expectedVectors, expectedSequences);
+    await expectInfluxSeries(expectedVectors, reference.clean);
   });
+
+  /** The feature client reads each entity's newest vector, its whole day of history and its newest sequence as the references have them. */
+  async function expectOnlineStore(expectedVectors: FeatureVector[], expectedSequences: Sequence[]): Promise<void> {
+    const redis = new Redis(stack.redisUrl, { lazyConnect: true });
+    await redis.connect();
+    const features = new FeatureClient(redis, t.prefix);
+    try {
+      const byEntity = new Map<string, FeatureVector[]>();
+      for (const v of expectedVectors) {
+        const vectors = byEntity.get(v.entity);
+        if (vectors) vectors.push(v);
+        else byEntity.set(v.entity, [v]);
+      }
+      for (const [entity, vectors] of byEntity) {
+        const last = vectors.at(-1)!;
+        expect(await features.getLatest(entity), entity).toEqual({ entity, ts: last.ts, featureSet: last.featureSet, names: last.names, values: Float64Array.from(last.values), imputed: last.imputed });
+        const range = await features.getRange(entity, vectors[0]!.ts, last.ts + 1);
+        expect(range.values, entity).toEqual(Float64Array.from(vectors.flatMap((v) => v.values)));
+      }
+      const lastSequences = new Map(expectedSequences.map((s) => [`${s.entity}|${s.featureSet.name}`, s]));
+      for (const s of lastSequences.values()) {
+        const stored = await features.getSequence(s.entity, s.featureSet.name);
+        expect({ end: stored!.end, mask: [...stored!.mask], values: stored!.values }, s.entity).toEqual({ end: s.end, mask: [...s.mask], values: new Float32Array(s.values.buffer.slice(s.values.byteOffset, s.values.byteOffset + s.values.length)) });
+      }
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** Flux returns every entity's feature `value` and clean `load` series as the references have them (NaN is not stored). */
+  async function expectInfluxSeries(expectedVectors: FeatureVector[], clean: CleanMeasurement[]): Promise<void> {
+    const query = new InfluxDB({ url: stack.influx.url, token: stack.influx.token }).getQueryApi(stack.influx.org);
+    const series = async (measurement: string, field: string) =>
+      (
+        await query.collectRows<{ entity: string; _time: string; _value: number }>(
+          `from(bucket: "${stack.influx.bucket}") |> range(start: 2025-12-01T00:00:00Z, stop: 2026-03-01T00:00:00Z)
+            |> filter(fn: (r) => r.pipeline == "${t.prefix}" and r._measurement == "${measurement}" and r._field == "${field}")`,
+        )
+      )
+        .map((r) => `${r.entity} ${Date.parse(r._time)} ${r._value}`)
+        .sort();
+    const expectedValues = expectedVectors.flatMap((v) => {
+      const value = v.values[v.names.indexOf('value')];
+      return value !== undefined && Number.isFinite(value) ? [`${v.entity} ${v.ts} ${value}`] : [];
+    });
+    expect(expectedValues.length).toBeGreaterThan(1_000);
+    expect(await series('features', 'value')).toEqual(expectedValues.sort());
+    expect(await series('clean', 'load')).toEqual(clean.flatMap((c) => (c.values.load === undefined ? [] : [`${c.entity} ${c.ts} ${c.values.load}`])).sort());
+  }
 
   /** The last revision of every sequence, sorted by entity and end. */
   async function lastRevisions(): Promise<Sequence[]> {

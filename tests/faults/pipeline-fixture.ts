@@ -58,6 +58,11 @@ export class PipelineFixture {
       GRIDSTREAM_OPS_PORT: '0',
       // A killed instance stays in the group until its session times out; the broker's minimum keeps this quick.
       GRIDSTREAM_SESSION_TIMEOUT_MS: '6000',
+      REDIS_URL: stack.redisUrl,
+      INFLUX_URL: stack.influx.url,
+      INFLUX_TOKEN: stack.influx.token,
+      INFLUX_ORG: stack.influx.org,
+      INFLUX_BUCKET: stack.influx.bucket,
       LOG_LEVEL: 'warn',
     };
   }

@@ -1,0 +1,117 @@
+// Run from the repository root: node --import tsx bench/sink-throughput.ts [--records 100000]
+// The Redis and InfluxDB sinks' sustained throughput on the same feature vectors, each as a ratio to a baseline on
+// the same server in the same run: redis-benchmark's pipelined SET (with a payload of the vectors' size), and raw
+// line-protocol batch writes of the very points the InfluxDB sink writes.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { TopicClient } from '@gridstream/runtime';
+import { topicNames, type FeatureVector } from '@gridstream/schemas';
+import { readStackEnv, runStack, startService, uniqueName } from '@gridstream/test-kit';
+// Relative import: bench/package.json does not depend on the sink services.
+import { pointsOf } from '../services/influx-sink/src/points.js';
+
+const { values: args } = parseArgs({ options: { records: { type: 'string', default: '100000' } } });
+const records = Number(args.records);
+const ENTITIES = 500;
+const PARTITIONS = 6;
+const WIDTH = 25;
+const LINES_PER_REQUEST = 5_000;
+
+runStack('up', 'kafka', 'registry', 'redis', 'influxdb');
+const stack = readStackEnv();
+const client = await new TopicClient({ brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, clientId: 'gridstream-bench' }).connect();
+const prefix = uniqueName('bench-sinks');
+const t = topicNames(prefix);
+
+const names = Array.from({ length: WIDTH }, (_, i) => `f${i}`);
+const vectors: FeatureVector[] = Array.from({ length: records }, (_, i) => ({
+  entity: `eia:E-${i % ENTITIES}`,
+  ts: Date.UTC(2026, 0, 1) + Math.floor(i / ENTITIES) * 3_600_000,
+  featureSet: { name: 'eia', version: 2 },
+  names,
+  values: names.map((_, j) => Math.round(Math.sin(i / 7 + j) * 1e6) / 1e3),
+  imputed: i % 50 === 0,
+}));
+
+try {
+  await client.ensureTopics([{ topic: t.features, partitions: PARTITIONS }]);
+  const encode = await client.avroEncoder('features', t.features);
+  for (let i = 0; i < vectors.length; i += 10_000) await client.publish([{ topic: t.features, records: vectors.slice(i, i + 10_000).map((v) => ({ key: v.entity, value: encode(v) })) }]);
+  const env = {
+    GRIDSTREAM_TOPIC_PREFIX: prefix,
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+    GRIDSTREAM_PARTITIONS: String(PARTITIONS),
+    GRIDSTREAM_OPS_PORT: '0',
+    REDIS_URL: stack.redisUrl,
+    INFLUX_URL: stack.influx.url,
+    INFLUX_TOKEN: stack.influx.token,
+    INFLUX_ORG: stack.influx.org,
+    INFLUX_BUCKET: stack.influx.bucket,
+    LOG_LEVEL: 'warn',
+  };
+
+  const payloadBytes = Math.round(JSON.stringify(vectors[0]!.values).length);
+  const redisPort = new URL(stack.redisUrl).port;
+  const benchmarkOutput = execFileSync('redis-benchmark', ['-h', '127.0.0.1', '-p', redisPort, '-t', 'set', '-n', String(records * 2), '-P', '32', '-d', String(payloadBytes), '-r', '100000', '-q'], { encoding: 'utf8' });
+  const redisBaseline = Number(/SET: ([\d.]+) requests per second/.exec(benchmarkOutput)?.[1]);
+  const redisSink = await sinkRate('redis-sink', env);
+
+  const lines = vectors.flatMap((v) => pointsOf({ topic: 'features', key: v.entity, value: v }, `${prefix}-raw`).map((p) => p.toLineProtocol()!));
+  const influxBaseline = await rawLineProtocolRate(lines);
+  const influxSink = await sinkRate('influx-sink', env);
+
+  const result = {
+    bench: 'sink-throughput',
+    date: new Date().toISOString(),
+    commit: execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).trim(),
+    records,
+    entities: ENTITIES,
+    features: WIDTH,
+    partitions: PARTITIONS,
+    cpus: os.cpus().length,
+    redis: { sinkRecordsPerSecond: redisSink, redisBenchmarkSetPerSecond: redisBaseline, ratio: redisSink / redisBaseline, payloadBytes },
+    influx: { sinkRecordsPerSecond: influxSink, rawLineProtocolPointsPerSecond: influxBaseline, ratio: influxSink / influxBaseline, linesPerRequest: LINES_PER_REQUEST },
+  };
+  console.log(`| sink | records/s | baseline | baseline/s | ratio |`);
+  console.log(`| --- | ---: | --- | ---: | ---: |`);
+  console.log(`| redis-sink | ${Math.round(redisSink)} | redis-benchmark SET -P 32, ${payloadBytes} B | ${Math.round(redisBaseline)} | ${result.redis.ratio.toFixed(2)}x |`);
+  console.log(`| influx-sink | ${Math.round(influxSink)} | raw line protocol, ${LINES_PER_REQUEST}/request | ${Math.round(influxBaseline)} | ${result.influx.ratio.toFixed(2)}x |`);
+  const path = `bench/results/${result.date.slice(0, 10)}-sinks.json`;
+  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwritten to ${path}`);
+} finally {
+  await client.close();
+}
+
+/** Starts a sink on the published vectors and times it from its first committed progress to no lag left. */
+async function sinkRate(stage: 'redis-sink' | 'influx-sink', env: Record<string, string>): Promise<number> {
+  const service = startService(stage, env);
+  try {
+    let first: { atMs: number; lag: number } | null = null;
+    for (;;) {
+      const lag = await client.groupLag(t.group(stage), t.features);
+      const atMs = performance.now();
+      if (first === null && lag < records) first = { atMs, lag };
+      if (first !== null && lag === 0) return first.lag / ((atMs - first.atMs) / 1000);
+      if (service.child.exitCode !== null) throw new Error(`${stage} exited: ${service.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    service.child.kill('SIGTERM');
+    await service.exited;
+  }
+}
+
+/** The same points written straight to the v2 write endpoint, one request at a time, as the sink does. */
+async function rawLineProtocolRate(allLines: string[]): Promise<number> {
+  const url = `${stack.influx.url}/api/v2/write?${new URLSearchParams({ org: stack.influx.org, bucket: stack.influx.bucket, precision: 'ms' })}`;
+  const started = performance.now();
+  for (let i = 0; i < allLines.length; i += LINES_PER_REQUEST) {
+    const response = await fetch(url, { method: 'POST', headers: { Authorization: `Token ${stack.influx.token}` }, body: allLines.slice(i, i + LINES_PER_REQUEST).join('\n') });
+    if (response.status !== 204) throw new Error(`raw write: HTTP ${response.status} ${await response.text()}`);
+  }
+  return allLines.length / ((performance.now() - started) / 1000);
+}

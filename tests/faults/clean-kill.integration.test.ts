@@ -6,7 +6,7 @@ import type { CleanMeasurement, FeatureVector, Gap, Measurement, QualityReport, 
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { Redis } from 'ioredis';
 import { FeatureClient } from '@gridstream/feature-client';
-import { waitUntil } from '@gridstream/test-kit';
+import { runStack, waitUntil } from '@gridstream/test-kit';
 import { cleanSettings, faultTestSimulation, PipelineFixture } from './pipeline-fixture.js';
 
 describe('ingest → validate → clean → feature → window → quality and the sinks, every stage killed mid-run', () => {
@@ -17,7 +17,7 @@ describe('ingest → validate → clean → feature → window → quality and t
   beforeAll(() => pipeline.connect());
   afterAll(() => pipeline.close());
 
-  it('writes exactly what the batch references compute from <p>.valid', { timeout: 300_000 }, async () => {
+  it('writes exactly what the batch references compute from <p>.valid', { timeout: 420_000 }, async () => {
     await pipeline.validSimulation(faultTestSimulation());
 
     // Clean starts on a complete <p>.valid, so an idle spell cannot close steps early.
@@ -59,15 +59,25 @@ describe('ingest → validate → clean → feature → window → quality and t
     expect(invalidCounted).toBe(rejected.length);
     expect(invalidCounted).toBeGreaterThan(0);
 
-    // The sinks, the Redis one killed twice: the feature client and Flux give the references' values.
-    await pipeline.runKilledTwice('redis-sink', t.features, {});
+    // The sinks, with InfluxDB stopped for 60 s and Redis restarted while they write, and the Redis one killed twice:
+    // the feature client and Flux then give the references' values, nothing missing, nothing doubled.
+    runStack('down', 'influxdb');
+    const influxStoppedMs = Date.now();
     pipeline.run('influx-sink');
+    const lagBefore = await pipeline.lag('redis-sink', t.features);
+    pipeline.run('redis-sink', { GRIDSTREAM_MAX_BATCH_BYTES: '4096' });
+    await waitUntil('the Redis sink to commit a batch', async () => (await pipeline.lag('redis-sink', t.features)) < lagBefore, 60_000, 20);
+    runStack('restart', 'redis');
+    await pipeline.runKilledTwice('redis-sink', t.features, {});
+    expect(await pipeline.lag('influx-sink', t.features), 'the InfluxDB sink wrote while InfluxDB was down').toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, influxStoppedMs + 60_000 - Date.now())));
+    runStack('up', 'influxdb');
     const sinkInputs: Array<['redis-sink' | 'influx-sink', string]> = [
       ['redis-sink', t.features],
       ['redis-sink', t.sequences],
       ...[t.clean, t.features, t.gaps, t.quality].map((topic): ['influx-sink', string] => ['influx-sink', topic]),
     ];
-    await waitUntil('both sinks to catch up', async () => (await Promise.all(sinkInputs.map(([stage, topic]) => pipeline.lag(stage, topic)))).every((lag) => lag === 0), 90_000, 500);
+    await waitUntil('both sinks to catch up', async () => (await Promise.all(sinkInputs.map(([stage, topic]) => pipeline.lag(stage, topic)))).every((lag) => lag === 0), 120_000, 500);
     await expectOnlineStore(expectedVectors, expectedSequences);
     await expectInfluxSeries(expectedVectors, reference.clean);
   });

@@ -44,7 +44,7 @@ export function faultTestSimulation(overrides: Partial<Omit<SimulationConfig, 'f
 export class PipelineFixture {
   readonly client: TopicClient;
   readonly t: TopicNames;
-  private readonly services: ServiceProcess[] = [];
+  private readonly services: Array<ServiceProcess & { stage: Stage }> = [];
   private readonly env: Record<string, string>;
 
   constructor(stack: StackEnv, name: string) {
@@ -78,7 +78,7 @@ export class PipelineFixture {
 
   run(stage: Stage, extra: Record<string, string> = {}): ServiceProcess {
     const service = startService(stage, { ...this.env, ...extra });
-    this.services.push(service);
+    this.services.push(Object.assign(service, { stage }));
     return service;
   }
 
@@ -128,6 +128,9 @@ export class PipelineFixture {
       expect(await this.lag(stage, input), `${stage} killed before the end of its input`).toBeGreaterThan(0);
     }
     this.run(stage, extra);
-    await waitUntil(`${stage} to catch up`, async () => (await this.lag(stage, input)) === 0, 120_000, 250);
+    await waitUntil(`${stage} to catch up`, async () => (await this.lag(stage, input)) === 0, 120_000, 250).catch((error: unknown) => {
+      const outputs = this.services.filter((s) => s.stage === stage).map((s, i) => `--- ${stage} #${i + 1} (${s.child.exitCode ?? s.child.signalCode ?? 'running'}):\n${s.output().slice(-3_000)}`);
+      throw new Error(`${(error as Error).message}\n${outputs.join('\n')}`, { cause: error });
+    });
   }
 }

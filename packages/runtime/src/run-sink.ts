@@ -82,6 +82,8 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
   const inputByTopic = new Map(definition.inputs.map((key) => [topics[key], { key, reader: avro.Type.forSchema(schemas.get(valueSchemaOf[key])! as avro.Schema) }]));
   const timers = new Set<NodeJS.Timeout>();
   const failures = new Map<string, { attempts: number; firstMs: number }>();
+  /** Per topic/partition, the offset this instance committed last. */
+  const positions = new Map<string, bigint>();
   let assigned = 0;
   let live = true;
   let started = false;
@@ -114,13 +116,35 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
     const rejected = records.length > 0 ? ((await writer!.write(records)) ?? []) : [];
     for (const { index, message } of rejected) deadLetter(recordMessages[index]!, 'unprocessable', 'StoreRejected', message);
     if (deadLetters.length > 0) await dlqProducer.send({ topic: topics.dlq, messages: deadLetters, acks: -1 });
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) }]);
+    const next = BigInt(batch.lastOffset()) + 1n;
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]);
+    positions.set(`${batch.topic}/${batch.partition}`, next);
     metrics.recordsIn.inc({ stage }, batch.messages.length);
     metrics.recordsOut.inc({ stage, topic: stage }, records.length - rejected.length);
     metrics.batchSize.observe({ stage }, batch.messages.length);
     const nowMs = Date.now();
     for (const message of batch.messages) metrics.recordLatency.observe({ stage }, (nowMs - Number(message.timestamp)) / 1000);
     metrics.offsetLag.set({ stage, partition: `${batch.topic}/${batch.partition}` }, Number(batch.offsetLag()));
+  };
+
+  /**
+   * A stretch holding only transaction markers (topics written by transactional stages end with
+   * one) reaches no eachBatch; its offsets are committed here when it starts at or before where
+   * this partition stands, so the lag gets to 0. Never while a failed batch waits for its retry.
+   */
+  const skipMarkers = async (topic: string, partition: number, first: bigint, last: bigint): Promise<void> => {
+    const key = `${topic}/${partition}`;
+    if (failures.has(key)) return;
+    let position = positions.get(key);
+    if (position === undefined) {
+      const [committed] = await admin.fetchOffsets({ groupId: topics.group(stage), topics: [topic] });
+      const offset = committed?.partitions.find((p) => p.partition === partition)?.offset;
+      if (offset === undefined || offset === '-1') return;
+      position = BigInt(offset);
+    }
+    if (first > position || last + 1n <= position || failures.has(key)) return;
+    await consumer.commitOffsets([{ topic, partition, offset: String(last + 1n) }]);
+    positions.set(key, last + 1n);
   };
 
   const stop = (): Promise<void> => {
@@ -144,6 +168,15 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       assigned = Object.values(payload.memberAssignment).reduce((sum, partitions) => sum + partitions.length, 0);
       metrics.assignedPartitions.set({ stage }, assigned);
+    });
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0 || stopping) return;
+      const last = BigInt(payload.lastOffset);
+      // kafkajs gives no first offset for a batch with nothing left after filtering.
+      const first = payload.firstOffset === null || payload.firstOffset === undefined ? last : BigInt(payload.firstOffset);
+      skipMarkers(payload.topic, payload.partition, first, last).catch((error: unknown) =>
+        log.warn({ err: error, topic: payload.topic, partition: payload.partition }, 'committing past transaction markers failed'),
+      );
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart) return;

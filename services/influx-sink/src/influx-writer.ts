@@ -76,10 +76,10 @@ export function openInfluxWriter(config: InfluxSinkConfig, pipeline: string, log
 }
 
 /** Retry-After in seconds or as an HTTP date, in milliseconds from now. */
-function retryAfterMs(header: string | null): number | undefined {
+export function retryAfterMs(header: string | null, nowMs = Date.now()): number | undefined {
   if (header === null) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type FeatureVector } from '@gridstream/schemas';
-import { readStackEnv, runStack, startService, uniqueName } from '@gridstream/test-kit';
+import { readStackEnv, runStack, serverEnv, startService, uniqueName } from '@gridstream/test-kit';
 // Relative import: bench/package.json does not depend on the sink services.
 import { pointsOf } from '../services/influx-sink/src/points.js';
 
@@ -40,16 +40,10 @@ try {
   const encode = await client.avroEncoder('features', t.features);
   for (let i = 0; i < vectors.length; i += 10_000) await client.publish([{ topic: t.features, records: vectors.slice(i, i + 10_000).map((v) => ({ key: v.entity, value: encode(v) })) }]);
   const env = {
+    ...serverEnv(stack),
     GRIDSTREAM_TOPIC_PREFIX: prefix,
-    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
     GRIDSTREAM_PARTITIONS: String(PARTITIONS),
     GRIDSTREAM_OPS_PORT: '0',
-    REDIS_URL: stack.redisUrl,
-    INFLUX_URL: stack.influx.url,
-    INFLUX_TOKEN: stack.influx.token,
-    INFLUX_ORG: stack.influx.org,
-    INFLUX_BUCKET: stack.influx.bucket,
     LOG_LEVEL: 'warn',
   };
 

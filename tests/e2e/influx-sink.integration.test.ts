@@ -2,7 +2,7 @@ import { InfluxDB } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type CleanMeasurement, type FeatureVector, type QualityReport } from '@gridstream/schemas';
-import { freePort, runStack, startService, uniqueName, waitForReady, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
+import { freePort, runStack, serverEnv, startService, uniqueName, waitForReady, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
 
 const stack = inject('stack');
 const hour = 3_600_000;
@@ -47,16 +47,11 @@ describe('the InfluxDB sink', () => {
     }
     const opsPort = await freePort();
     sink = startService('influx-sink', {
+      ...serverEnv(stack),
       GRIDSTREAM_TOPIC_PREFIX: prefix,
-      KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
       GRIDSTREAM_PARTITIONS: '1',
       GRIDSTREAM_OPS_PORT: String(opsPort),
       GRIDSTREAM_RETRY_MAX_MS: '1000',
-      INFLUX_URL: stack.influx.url,
-      INFLUX_TOKEN: stack.influx.token,
-      INFLUX_ORG: stack.influx.org,
-      INFLUX_BUCKET: stack.influx.bucket,
       LOG_LEVEL: 'warn',
     });
     await waitForReady(sink, opsPort); // it creates the topics it reads

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type FeatureVector } from '@gridstream/schemas';
-import { freePort, startScript, startService, uniqueName, waitForReady, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
+import { freePort, serverEnv, startScript, startService, uniqueName, waitForReady, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
 
 const stack = inject('stack');
 const hour = 3_600_000;
@@ -14,16 +14,10 @@ describe('gridstream replay', () => {
   const t = topicNames(prefix);
   const redis = new Redis(stack.redisUrl, { lazyConnect: true });
   const env = {
+    ...serverEnv(stack),
     GRIDSTREAM_TOPIC_PREFIX: prefix,
-    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
     GRIDSTREAM_PARTITIONS: '2',
-    REDIS_URL: stack.redisUrl,
     REDIS_HISTORY_RETENTION_MS: String(30 * 24 * hour),
-    INFLUX_URL: stack.influx.url,
-    INFLUX_TOKEN: stack.influx.token,
-    INFLUX_ORG: stack.influx.org,
-    INFLUX_BUCKET: stack.influx.bucket,
     LOG_LEVEL: 'warn',
   };
   const sinks: ServiceProcess[] = [];

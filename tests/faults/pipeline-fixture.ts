@@ -3,7 +3,7 @@ import { cleanReference } from '@gridstream/clean/reference';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type AvroTopic, type Measurement, type Stage, type TopicNames } from '@gridstream/schemas';
 import { defaultSimulationConfig, simulate, type SimulatedEvent, type SimulationConfig } from '@gridstream/simulator';
-import { freePort, startService, uniqueName, waitUntil, type ServiceProcess, type StackEnv } from '@gridstream/test-kit';
+import { freePort, serverEnv, startService, uniqueName, waitUntil, type ServiceProcess, type StackEnv } from '@gridstream/test-kit';
 
 export const PARTITIONS = 3;
 
@@ -51,18 +51,12 @@ export class PipelineFixture {
     this.client = new TopicClient({ brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl });
     this.t = topicNames(uniqueName(name));
     this.env = {
+      ...serverEnv(stack),
       GRIDSTREAM_TOPIC_PREFIX: this.t.prefix,
-      KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
       GRIDSTREAM_PARTITIONS: String(PARTITIONS),
       GRIDSTREAM_OPS_PORT: '0',
       // A killed instance stays in the group until its session times out; the broker's minimum keeps this quick.
       GRIDSTREAM_SESSION_TIMEOUT_MS: '6000',
-      REDIS_URL: stack.redisUrl,
-      INFLUX_URL: stack.influx.url,
-      INFLUX_TOKEN: stack.influx.token,
-      INFLUX_ORG: stack.influx.org,
-      INFLUX_BUCKET: stack.influx.bucket,
       LOG_LEVEL: 'warn',
     };
   }

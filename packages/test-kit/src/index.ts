@@ -1,4 +1,4 @@
-export { parseStackEnv, readStackEnv, runStack, stackScript, type StackEnv } from './stack-env.js';
+export { parseStackEnv, readStackEnv, runStack, serverEnv, stackScript, type StackEnv } from './stack-env.js';
 export { uniqueName } from './unique-name.js';
 export { waitUntil } from './wait-until.js';
 export { startScript, startService, waitForReady, type ServiceProcess } from './service-process.js';

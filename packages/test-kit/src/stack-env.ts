@@ -36,6 +36,19 @@ export function parseStackEnv(text: string): StackEnv {
   };
 }
 
+/** The servers' addresses as the services' environment variables (what `scripts/stack env` printed). */
+export function serverEnv(stack: StackEnv): Record<string, string> {
+  return {
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+    REDIS_URL: stack.redisUrl,
+    INFLUX_URL: stack.influx.url,
+    INFLUX_TOKEN: stack.influx.token,
+    INFLUX_ORG: stack.influx.org,
+    INFLUX_BUCKET: stack.influx.bucket,
+  };
+}
+
 /** Runs `scripts/stack <args>` and returns its standard output; its progress goes to stderr. */
 export function runStack(...args: string[]): string {
   return execFileSync(stackScript, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

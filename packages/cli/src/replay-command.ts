@@ -111,11 +111,16 @@ interface StateSources {
 async function stateHash({ redis, influx, influxConfig, topics, entities, fromMs, toMs }: StateSources): Promise<string> {
   const hash = createHash('sha256');
   const keys = redisKeys(topics.prefix);
+  // One pass over the prefix's sequence keys (SCAN, not a KEYS per entity), kept for the entities replayed.
+  const sequenceKeys: string[] = [];
+  const allSequences = keys.sequence('', '').slice(0, -1); // `<p>:sequence:`: the empty entity and feature set cut off
+  for await (const batch of redis.scanStream({ match: `${allSequences}*`, count: 1_000 }) as AsyncIterable<string[]>) sequenceKeys.push(...batch);
   for (const entity of [...entities].sort()) {
     const latest = await redis.hgetall(keys.latest(entity));
     hash.update(JSON.stringify(Object.entries(latest).sort()));
     hash.update(JSON.stringify(await redis.zrangebyscore(keys.history(entity), fromMs, `(${toMs}`, 'WITHSCORES')));
-    for (const key of (await redis.keys(`${keys.sequence(entity, '')}*`)).sort()) {
+    const ofEntity = keys.sequence(entity, '');
+    for (const key of sequenceKeys.filter((k) => k.startsWith(ofEntity) && !k.slice(ofEntity.length).includes(':')).sort()) {
       const sequence = await redis.hgetallBuffer(key);
       hash.update(key);
       for (const [field, value] of Object.entries(sequence).sort(([a], [b]) => (a < b ? -1 : 1))) hash.update(field).update(value);

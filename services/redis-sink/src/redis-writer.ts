@@ -45,9 +45,10 @@ if storedEnd == nil or e > storedEnd or (e == storedEnd and revision >= storedRe
 end
 return 0`;
 
+/** The scripts as pipeline commands: they queue, and `exec` gives their results. */
 interface SinkCommands {
-  upsertFeature(latest: string, history: string, ...args: Array<string | number>): Promise<number>;
-  upsertSequence(key: string, ...args: Array<string | number | Buffer>): Promise<number>;
+  upsertFeature(latest: string, history: string, ...args: Array<string | number>): unknown;
+  upsertSequence(key: string, ...args: Array<string | number | Buffer>): unknown;
 }
 
 /**
@@ -71,10 +72,10 @@ export async function openRedisWriter(config: RedisSinkConfig, prefix: string, l
         if (record.topic === 'features') {
           const v = record.value as FeatureVector;
           // JSON has no NaN: undefined features are null.
-          void pipeline.upsertFeature(keys.latest(v.entity), keys.history(v.entity), v.ts, JSON.stringify(v.values.map((x) => (Number.isFinite(x) ? x : null))), JSON.stringify(v.names), `${v.featureSet.name}:${v.featureSet.version}`, v.imputed ? 1 : 0, config.latestTtlMs, config.historyRetentionMs);
+          pipeline.upsertFeature(keys.latest(v.entity), keys.history(v.entity), v.ts, JSON.stringify(v.values.map((x) => (Number.isFinite(x) ? x : null))), JSON.stringify(v.names), `${v.featureSet.name}:${v.featureSet.version}`, v.imputed ? 1 : 0, config.latestTtlMs, config.historyRetentionMs);
         } else if (record.topic === 'sequences') {
           const s = record.value as Sequence;
-          void pipeline.upsertSequence(keys.sequence(s.entity, s.featureSet.name), s.end, s.revision, s.start, s.stepMs, s.seqLen, `${s.featureSet.name}:${s.featureSet.version}`, JSON.stringify(s.names), s.values, s.mask, config.latestTtlMs);
+          pipeline.upsertSequence(keys.sequence(s.entity, s.featureSet.name), s.end, s.revision, s.start, s.stepMs, s.seqLen, `${s.featureSet.name}:${s.featureSet.version}`, JSON.stringify(s.names), s.values, s.mask, config.latestTtlMs);
         }
       }
       const results = await pipeline.exec();

@@ -106,14 +106,13 @@ function sequenceEnding(entity: string, state: WindowState, end: number, revisio
   const { seqLen } = config;
   const width = state.names.length;
   const firstStep = end / state.cadenceMs - seqLen;
+  // Checked before anything is allocated: after a long silence, many ends have no row at all.
+  let hasRow = false;
+  for (let i = 0; i < seqLen && !hasRow; i++) hasRow = state.rows.has(firstStep + i);
+  if (!hasRow) return null;
   const values = new Float32Array(seqLen * width);
   const mask = Buffer.alloc(seqLen);
-  let rows = 0;
-  for (let i = 0; i < seqLen; i++) {
-    mask[i] = state.rows.copyRow(firstStep + i, values, i * width);
-    if (mask[i] !== 2) rows++;
-  }
-  if (rows === 0) return null;
+  for (let i = 0; i < seqLen; i++) mask[i] = state.rows.copyRow(firstStep + i, values, i * width);
   return {
     entity,
     featureSet: state.featureSet!,

@@ -87,7 +87,18 @@ export class PipelineFixture {
     await this.client.publish([{ topic: this.t.ingestJson, records }]);
     this.run('ingest', { INGEST_HTTP_PORT: String(await freePort()), INGEST_TOKEN: 'fault-test-token-0123' });
     this.run('validate');
-    await waitUntil('ingest and validate to finish', async () => (await this.lag('ingest', this.t.ingestJson)) === 0 && (await this.lag('validate', this.t.raw)) === 0, 120_000, 500);
+    const done = async () => (await this.lag('ingest', this.t.ingestJson)) === 0 && (await this.lag('validate', this.t.raw)) === 0;
+    await this.withLogsOf(['ingest', 'validate'], waitUntil('ingest and validate to finish', done, 120_000, 500));
+  }
+
+  /** The same promise, its error carrying the logs of the stages' services: a test that waits in vain says why. */
+  async withLogsOf<T>(stages: Stage[], work: Promise<T>): Promise<T> {
+    return work.catch((error: unknown) => {
+      const logs = this.services
+        .filter((s) => stages.includes(s.stage))
+        .map((s, i) => `--- ${s.stage} #${i + 1} (${s.child.exitCode ?? s.child.signalCode ?? 'running'}):\n${s.output().slice(-3_000)}`);
+      throw new Error(`${(error as Error).message}\n${logs.join('\n')}`, { cause: error });
+    });
   }
 
   /** A topic's values, decoded, sorted by entity and then by `time`. */
@@ -122,9 +133,6 @@ export class PipelineFixture {
       expect(await this.lag(stage, input), `${stage} killed before the end of its input`).toBeGreaterThan(0);
     }
     this.run(stage, extra);
-    await waitUntil(`${stage} to catch up`, async () => (await this.lag(stage, input)) === 0, 120_000, 250).catch((error: unknown) => {
-      const outputs = this.services.filter((s) => s.stage === stage).map((s, i) => `--- ${stage} #${i + 1} (${s.child.exitCode ?? s.child.signalCode ?? 'running'}):\n${s.output().slice(-3_000)}`);
-      throw new Error(`${(error as Error).message}\n${outputs.join('\n')}`, { cause: error });
-    });
+    await this.withLogsOf([stage], waitUntil(`${stage} to catch up`, async () => (await this.lag(stage, input)) === 0, 120_000, 250));
   }
 }

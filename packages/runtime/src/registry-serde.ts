@@ -20,16 +20,20 @@ export class RegistrySerde {
 
   /** Registers the schema under the subject (or finds it there) and returns its id. */
   async register(subject: string, schema: AvroSchema): Promise<number> {
-    try {
-      const { id } = await this.registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-        { subject, compatibility: COMPATIBILITY.FULL_TRANSITIVE },
-      );
-      this.writerTypes.set(id, avro.Type.forSchema(schema as avro.Schema));
-      return id;
-    } catch (error) {
-      if (isHttpStatus(error)) throw error; // 409 incompatible, 422 invalid: a bug in the schema, not an outage
-      throw new RegistryUnavailableError(`registering ${subject}: ${(error as Error).message}`, { cause: error });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { id } = await this.registry.register(
+          { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+          { subject, compatibility: COMPATIBILITY.FULL_TRANSITIVE },
+        );
+        this.writerTypes.set(id, avro.Type.forSchema(schema as avro.Schema));
+        return id;
+      } catch (error) {
+        // Two services setting a new subject's compatibility at once: the loser's PUT finds the rule there; asked again, it is seen.
+        if (attempt === 1 && isConfigRace(error)) continue;
+        if (isHttpStatus(error)) throw error; // 409 incompatible, 422 invalid: a bug in the schema, not an outage
+        throw new RegistryUnavailableError(`registering ${subject}: ${(error as Error).message}`, { cause: error });
+      }
     }
   }
 
@@ -76,4 +80,9 @@ export class RegistrySerde {
 function isHttpStatus(error: unknown, status?: number): boolean {
   const actual = (error as { status?: unknown }).status;
   return typeof actual === 'number' && actual >= 400 && actual < 500 && actual !== 400 && (status === undefined || actual === status);
+}
+
+function isConfigRace(error: unknown): boolean {
+  const { status, url } = error as { status?: unknown; url?: unknown };
+  return status === 409 && typeof url === 'string' && url.includes('/config/');
 }

@@ -12,8 +12,8 @@ import { kafkaLogger } from './kafka-logger.js';
 import { stageMetrics } from './metrics.js';
 import { startOpsServer } from './ops-server.js';
 import { RegistrySerde } from './registry-serde.js';
-import type { RunningStage } from './run-stage.js';
-import { runtimeConfigSchema, type RuntimeConfig } from './runtime-config.js';
+import { stopOnSignals, type RunningStage } from './run-stage.js';
+import { groupConsumerOptions, runtimeConfigSchema, type RuntimeConfig } from './runtime-config.js';
 import { ensureTopics } from './topics-admin.js';
 
 /** A decoded record of one of a sink's input topics. */
@@ -68,14 +68,7 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
   const topics = topicNames(runtime.topicPrefix);
   const kafka = new Kafka({ clientId: `gridstream-${stage}`, brokers: [...runtime.brokers], logCreator: kafkaLogger(log) });
   const admin = kafka.admin();
-  const consumer = kafka.consumer({
-    groupId: topics.group(stage),
-    readUncommitted: false,
-    maxWaitTimeInMs: 100,
-    sessionTimeout: runtime.sessionTimeoutMs,
-    heartbeatInterval: Math.round(runtime.sessionTimeoutMs / 10),
-    maxBytesPerPartition: runtime.maxBatchBytes,
-  });
+  const consumer = kafka.consumer(groupConsumerOptions(runtime, topics.group(stage)));
   const dlqProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const serde = new RegistrySerde(new SchemaRegistry({ host: runtime.registryUrl }));
   const schemas = loadSchemas();
@@ -223,16 +216,6 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
     await stop();
     throw error;
   }
-  if (definition.handleSignals) {
-    const onSignal = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  }
+  if (definition.handleSignals) stopOnSignals(stop, log);
   return { opsPort: ops.port, metrics, stop };
 }

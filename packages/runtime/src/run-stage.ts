@@ -17,7 +17,7 @@ import { PendingWrites } from './pending-writes.js';
 import { qualityKey, qualityParts } from './quality-parts.js';
 import { followTopic, type TopicFollower } from './read-to-end.js';
 import { RegistrySerde } from './registry-serde.js';
-import { runtimeConfigSchema, type RuntimeConfig } from './runtime-config.js';
+import { groupConsumerOptions, runtimeConfigSchema, type RuntimeConfig } from './runtime-config.js';
 import type { SideInput } from './side-input.js';
 import { ensureTopics } from './topics-admin.js';
 import type { Output, StageContext, Transform } from './transform.js';
@@ -139,21 +139,24 @@ export async function runStage<In extends keyof TopicValues, Out extends AvroTop
     await stage.stop();
     throw error;
   }
-  if (definition.handleSignals) {
-    const onSignal = (signal: string) => {
-      stage.log.info({ signal }, 'stopping');
-      stage.stop().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          stage.log.error({ err: error }, 'stop failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  }
+  if (definition.handleSignals) stopOnSignals(() => stage.stop(), stage.log);
   return { opsPort: stage.opsPort, metrics: stage.metrics, stop: () => stage.stop() };
+}
+
+/** SIGTERM or SIGINT stops the service and exits: 0 when it stopped cleanly. For stages and sinks alike. */
+export function stopOnSignals(stop: () => Promise<void>, log: Logger): void {
+  const onSignal = (signal: string) => {
+    log.info({ signal }, 'stopping');
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }
 
 class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, State> {
@@ -205,14 +208,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
       logCreator: kafkaLogger(this.log),
     });
     this.admin = this.kafka.admin();
-    this.consumer = this.kafka.consumer({
-      groupId: this.topics.group(definition.stage),
-      readUncommitted: false,
-      maxWaitTimeInMs: 100,
-      sessionTimeout: runtime.sessionTimeoutMs,
-      heartbeatInterval: Math.round(runtime.sessionTimeoutMs / 10),
-      maxBytesPerPartition: runtime.maxBatchBytes,
-    });
+    this.consumer = this.kafka.consumer(groupConsumerOptions(runtime, this.topics.group(definition.stage)));
     this.serde = new RegistrySerde(new SchemaRegistry({ host: runtime.registryUrl }));
     const schemas = loadSchemas();
     const schemaOf = (topic: AvroTopic) => schemas.get(valueSchemaOf[topic])!;

@@ -15,6 +15,18 @@ export const defaultOpsPorts: Record<Stage, number> = {
 
 const positiveInt = (what: string) => z.coerce.number().int().positive().describe(what);
 
+/** A stage's or sink's group consumer: committed records only, batches bounded by GRIDSTREAM_MAX_BATCH_BYTES. */
+export function groupConsumerOptions(runtime: RuntimeConfig, groupId: string) {
+  return {
+    groupId,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: runtime.sessionTimeoutMs,
+    heartbeatInterval: Math.round(runtime.sessionTimeoutMs / 10),
+    maxBytesPerPartition: runtime.maxBatchBytes,
+  };
+}
+
 /** The settings every stage shares, from the same environment as the stage's own. */
 export function runtimeConfigSchema(stage: Stage) {
   return z

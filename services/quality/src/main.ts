@@ -1,4 +1,5 @@
 import { runStage } from '@gridstream/runtime';
-import { addUp, QualityConfig, windowCountsCodec } from './transform.js';
+import { QualityConfig } from './config.js';
+import { addUp, windowCountsCodec } from './transform.js';
 
 await runStage({ stage: 'quality', input: 'qualityParts', output: 'quality', config: QualityConfig, transform: addUp, state: windowCountsCodec, handleSignals: true });

@@ -1,10 +1,6 @@
 import { bucketDelayMs, emit, qualityKey, type StateCodec, type Transform } from '@gridstream/runtime';
 import type { QualityPart, QualityReport } from '@gridstream/schemas';
-import { z } from 'zod';
-
-/** The quality stage has no settings of its own: the window comes with the parts (GRIDSTREAM_QUALITY_WINDOW_MS). */
-export const QualityConfig = z.object({}).transform(() => ({}));
-export type QualityConfig = z.infer<typeof QualityConfig>;
+import type { QualityConfig } from './config.js';
 
 /** One source's window: every part added so far. */
 export type WindowCounts = Omit<QualityPart, 'stage'>;

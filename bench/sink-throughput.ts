@@ -33,6 +33,7 @@ const vectors: FeatureVector[] = Array.from({ length: records }, (_, i) => ({
   names,
   values: names.map((_, j) => Math.round(Math.sin(i / 7 + j) * 1e6) / 1e3),
   imputed: i % 50 === 0,
+  ingestedAt: null,
 }));
 
 try {

@@ -32,7 +32,7 @@ for (let e = 0; e < entities; e++) {
   const ctx = testContext(config, { key: entity });
   for (let step = 0; step < seqLen + 48; step++) {
     const values = Array.from({ length: width }, (_, i) => Math.sin(step / 24 + i) * 100 + e);
-    const vector: FeatureVector = { entity, ts: Date.UTC(2025, 0, 1) + step * hour, featureSet: { name: 'eia', version: 2 }, names, values, imputed: false };
+    const vector: FeatureVector = { entity, ts: Date.UTC(2025, 0, 1) + step * hour, featureSet: { name: 'eia', version: 2 }, names, values, imputed: false, ingestedAt: null };
     given += sequences(vector, state, ctx).length;
     // The runtime takes the changed parts at every commit.
     if (step % 500 === 0) windowStateCodec.takeChanges(state);

@@ -13,7 +13,7 @@ function clean(entity: string, h: number, load: number): CleanMeasurement {
 }
 
 function vector(entity: string, h: number): FeatureVector {
-  return { entity, ts: t0 + h * hour, featureSet: { name: 'meter', version: 2 }, names: ['value', 'lag_1'], values: [h, h === 0 ? Number.NaN : h - 1], imputed: false };
+  return { entity, ts: t0 + h * hour, featureSet: { name: 'meter', version: 2 }, names: ['value', 'lag_1'], values: [h, h === 0 ? Number.NaN : h - 1], imputed: false, ingestedAt: null };
 }
 
 describe('the InfluxDB sink', () => {

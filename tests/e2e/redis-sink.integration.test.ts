@@ -3,14 +3,20 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FeatureClient } from '@gridstream/feature-client';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type FeatureVector, type Sequence } from '@gridstream/schemas';
-import { runStack, startService, uniqueName, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
+import { freePort, runStack, startService, uniqueName, waitUntil, type ServiceProcess } from '@gridstream/test-kit';
 
 const stack = inject('stack');
 const hour = 3_600_000;
 const t0 = Date.UTC(2026, 0, 1);
 
-function vector(entity: string, h: number, value: number): FeatureVector {
-  return { entity, ts: t0 + h * hour, featureSet: { name: 'eia', version: 2 }, names: ['value', 'lag_1'], values: [value, h === 0 ? Number.NaN : value - 1], imputed: h % 5 === 0 };
+function vector(entity: string, h: number, value: number, ingestedAt: number | null = null): FeatureVector {
+  return { entity, ts: t0 + h * hour, featureSet: { name: 'eia', version: 2 }, names: ['value', 'lag_1'], values: [value, h === 0 ? Number.NaN : value - 1], imputed: h % 5 === 0, ingestedAt };
+}
+
+/** One sample's value from a /metrics text, e.g. `gridstream_sink_write_failing{stage="redis-sink"}`. */
+function sample(metricsText: string, series: string): number | undefined {
+  const line = metricsText.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 function sequence(entity: string, endHour: number, revision: number): Sequence {
@@ -26,6 +32,8 @@ describe('the Redis sink', () => {
   const redis = new Redis(stack.redisUrl, { lazyConnect: true });
   redis.on('error', () => undefined); // while Redis is down on purpose
   let sink: ServiceProcess;
+  let opsPort: number;
+  const metricsText = async () => (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
   let encodeFeature: (value: unknown) => Buffer;
   let encodeSequence: (value: unknown) => Buffer;
 
@@ -51,12 +59,13 @@ describe('the Redis sink', () => {
     ]);
     encodeFeature = await client.avroEncoder('features', t.features);
     encodeSequence = await client.avroEncoder('sequences', t.sequences);
+    opsPort = await freePort();
     sink = startService('redis-sink', {
       GRIDSTREAM_TOPIC_PREFIX: prefix,
       KAFKA_BROKERS: stack.kafkaBrokers.join(','),
       SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
       GRIDSTREAM_PARTITIONS: '2',
-      GRIDSTREAM_OPS_PORT: '0',
+      GRIDSTREAM_OPS_PORT: String(opsPort),
       GRIDSTREAM_RETRY_MAX_MS: '1000',
       REDIS_URL: stack.redisUrl,
       REDIS_HISTORY_RETENTION_MS: String(24 * hour),
@@ -106,16 +115,25 @@ describe('the Redis sink', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('loses nothing across a Redis restart: writes wait and are retried', { timeout: 120_000 }, async () => {
+  it('loses nothing across a Redis restart: writes wait and are retried, and the metrics say so', { timeout: 120_000 }, async () => {
+    const failing = `gridstream_sink_write_failing{stage="redis-sink"}`;
+    const endToEnd = `gridstream_end_to_end_latency_seconds_count{stage="redis-sink"}`;
+    const before = await metricsText();
+    expect(sample(before, failing)).toBe(0);
     runStack('down', 'redis');
-    await publish([31, 32, 33].map((h) => vector('eia:A', h, h)));
+    await publish([31, 32, 33].map((h) => vector('eia:A', h, h, Date.now())));
     await new Promise((resolve) => setTimeout(resolve, 2_000)); // the sink retries meanwhile
     expect(await client.groupLag(t.group('redis-sink'), t.features)).toBeGreaterThan(0);
+    expect(sample(await metricsText(), failing)).toBe(1);
     runStack('up', 'redis');
     redis.disconnect();
     await redis.connect();
     await caughtUp();
     expect(await redis.hget(`${prefix}:latest:eia:A`, 'ts')).toBe(String(t0 + 33 * hour));
     expect(await redis.zcard(`${prefix}:history:eia:A`)).toBe(5);
+    const after = await metricsText();
+    expect(sample(after, failing)).toBe(0);
+    // Only these three carry ingestedAt; each was measured once, after Redis acknowledged it.
+    expect(sample(after, endToEnd)! - (sample(before, endToEnd) ?? 0)).toBe(3);
   });
 });

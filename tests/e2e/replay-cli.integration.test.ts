@@ -40,7 +40,7 @@ describe('gridstream replay', () => {
     }
     const encode = await client.avroEncoder('features', t.features);
     const vectors: FeatureVector[] = ['eia:A', 'eia:B'].flatMap((entity, e) =>
-      Array.from({ length: 72 }, (_, h) => ({ entity, ts: t0 + h * hour, featureSet: { name: 'eia', version: 2 }, names: ['value'], values: [e * 100 + h], imputed: false })),
+      Array.from({ length: 72 }, (_, h) => ({ entity, ts: t0 + h * hour, featureSet: { name: 'eia', version: 2 }, names: ['value'], values: [e * 100 + h], imputed: false, ingestedAt: null })),
     );
     await client.publish([{ topic: t.features, records: vectors.map((v) => ({ key: v.entity, value: encode(v) })) }]);
     await waitUntil('both sinks to catch up', async () => (await client.groupLag(t.group('redis-sink'), t.features)) + (await client.groupLag(t.group('influx-sink'), t.features)) === 0, 60_000, 250);

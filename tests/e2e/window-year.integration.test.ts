@@ -30,6 +30,7 @@ describe('window with 8760-step sequences', () => {
       names,
       values: names.map((_, i) => (step % 3 === 1 && i === 5 ? Number.NaN : Math.cos(step / 100 + i))),
       imputed: step % 97 === 0,
+      ingestedAt: null,
     })).filter((_, step) => step % 1000 !== 999); // some missing steps
     await client.ensureTopics([{ topic: t.features, partitions: 1 }]);
     const encode = await client.avroEncoder('features', t.features);

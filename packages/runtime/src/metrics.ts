@@ -29,11 +29,30 @@ export function stageMetrics() {
       buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600],
       registers,
     }),
+    sourceEventTime: new Gauge({
+      name: 'gridstream_source_event_time_seconds',
+      help: 'The newest event time seen from a source, epoch seconds (a source gone stale stops moving it)',
+      labelNames: ['stage', 'source'],
+      registers,
+    }),
     recordLatency: new Histogram({
       name: 'gridstream_record_latency_seconds',
       help: 'From a record reaching the input topic to its results being committed',
       labelNames: ['stage'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    endToEndLatency: new Histogram({
+      name: 'gridstream_end_to_end_latency_seconds',
+      help: "From ingest accepting an event to a sink's store acknowledging the result (records carrying ingestedAt)",
+      labelNames: ['stage'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    sinkWriteFailing: new Gauge({
+      name: 'gridstream_sink_write_failing',
+      help: "1 while a sink's latest write to its store failed and a partition waits to retry, else 0",
+      labelNames: ['stage'],
       registers,
     }),
     batchSize: new Histogram({

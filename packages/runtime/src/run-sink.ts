@@ -65,6 +65,7 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
   const { stage } = definition;
   const log = pino({ level: runtime.logLevel, base: { stage } });
   const metrics = stageMetrics();
+  metrics.sinkWriteFailing.set({ stage: definition.stage }, 0);
   const topics = topicNames(runtime.topicPrefix);
   const kafka = new Kafka({ clientId: `gridstream-${stage}`, brokers: [...runtime.brokers], logCreator: kafkaLogger(log) });
   const admin = kafka.admin();
@@ -117,6 +118,10 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
     metrics.batchSize.observe({ stage }, batch.messages.length);
     const nowMs = Date.now();
     for (const message of batch.messages) metrics.recordLatency.observe({ stage }, (nowMs - Number(message.timestamp)) / 1000);
+    for (const { value } of records) {
+      const { ingestedAt } = value as { ingestedAt?: unknown };
+      if (typeof ingestedAt === 'number') metrics.endToEndLatency.observe({ stage }, (nowMs - ingestedAt) / 1000);
+    }
     metrics.offsetLag.set({ stage, partition: `${batch.topic}/${batch.partition}` }, Number(batch.offsetLag()));
   };
 
@@ -190,11 +195,13 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
           await writeBatch(batch);
           resolveOffset(batch.lastOffset());
           failures.delete(failureKey);
+          metrics.sinkWriteFailing.set({ stage }, failures.size > 0 ? 1 : 0);
           await heartbeat();
         } catch (error) {
           const failure = failures.get(failureKey) ?? { attempts: 0, firstMs: Date.now() };
           failure.attempts += 1;
           failures.set(failureKey, failure);
+          metrics.sinkWriteFailing.set({ stage }, 1);
           const delayMs = Math.max(backoffMs(runtime.retry, failure.attempts), (error as { retryAfterMs?: number }).retryAfterMs ?? 0);
           const code = (error as { code?: string }).code ?? (error as Error).name ?? 'unknown';
           metrics.retries.inc({ stage, code });

@@ -116,6 +116,8 @@ describe('runStage against the real stack', () => {
     expect(metricsText).toContain('gridstream_dlq_records_total{stage="validate",reason="undecodable"} 1');
     expect(metricsText).toContain('gridstream_dropped_records_total{stage="validate",reason="duplicate",source="meter"} 1');
     expect(metricsText).toContain('gridstream_quality_counts_total{stage="validate",source="meter",kind="present"} 20');
+    // The newest event time of the 20 (index 4), whatever order the partitions came in.
+    expect(metricsText).toContain(`gridstream_source_event_time_seconds{stage="validate",source="meter"} ${(1_767_225_600_000 + 4 * 900_000) / 1000}`);
     await first.stop();
 
     // Published while nothing runs; a new instance must restore the counts and go on from there.

@@ -191,6 +191,8 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
   private sideMoved = false;
   /** Since when this instance has read everything its partitions and the side input hold; null while it has not. */
   private currentSinceMs: number | null = null;
+  /** Per source, the newest event time a quality figure named (the gauge must not go back). */
+  private readonly newestEventMs = new Map<string, number>();
 
   constructor(
     private readonly definition: StageDefinition<In, Out, Config, State>,
@@ -777,8 +779,12 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     for (const part of parts) {
       for (const kind of qualityCountKinds) if (part[kind] > 0) this.metrics.qualityCounts.inc({ stage, source: part.source, kind }, part[kind]);
     }
-    for (const { source, measure, amount } of writes.quality) {
+    for (const { source, measure, amount, ts } of writes.quality) {
       if (measure === 'delay_ms') this.metrics.qualityDelay.observe({ stage, source }, amount / 1000);
+      if (ts > (this.newestEventMs.get(source) ?? Number.NEGATIVE_INFINITY)) {
+        this.newestEventMs.set(source, ts);
+        this.metrics.sourceEventTime.set({ stage, source }, ts / 1000);
+      }
     }
     for (const [key, count] of writes.dropped) {
       const [reason, source] = key.split('|') as [string, string];

@@ -19,6 +19,8 @@ export interface HeldVector {
   station: string;
   values: Array<number | null>;
   imputed: boolean;
+  /** Absent in states written before vectors carried it. */
+  ingestedAt?: number;
 }
 
 export const featureStateCodec: StateCodec<FeatureState> = {

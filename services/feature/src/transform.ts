@@ -62,10 +62,10 @@ export function featureStage(weather: WeatherHistory): {
     values.push(...sourceFeatures(record, state, ctx.config));
     const imputed = record.imputed.length > 0;
     if (joinsWeather.has(record.source)) {
-      state.held.push({ ts: record.ts, station: record.tags.station ?? '', values, imputed });
+      state.held.push({ ts: record.ts, station: record.tags.station ?? '', values, imputed, ingestedAt: record.ingestedAt });
       return releaseHeld(record.entity, record.source, state, weather, null, ctx);
     }
-    const vector = emit(record.entity, vectorOf(record.entity, record.source, record.ts, values, imputed));
+    const vector = emit(record.entity, vectorOf(record.entity, record.source, record.ts, values, imputed, record.ingestedAt));
     return record.source === 'weather' ? [vector, emitTo('weather', record.entity, record)] : [vector];
   };
   return {
@@ -79,8 +79,8 @@ export function featureStage(weather: WeatherHistory): {
   };
 }
 
-function vectorOf(entity: string, source: string, ts: number, values: number[], imputed: boolean): FeatureVector {
-  return { entity, ts, featureSet: { name: source, version: featureSetVersion }, names: featureNames(source), values, imputed };
+function vectorOf(entity: string, source: string, ts: number, values: number[], imputed: boolean, ingestedAt: number | null): FeatureVector {
+  return { entity, ts, featureSet: { name: source, version: featureSetVersion }, names: featureNames(source), values, imputed, ingestedAt };
 }
 
 /** An entity id starts with its source (meter:M-0001). */
@@ -104,14 +104,14 @@ function releaseHeld(
   const { weatherIdleMs, weatherMaxStalenessMs } = ctx.config;
   const released: Output<FeatureVector>[] = [];
   while (state.held.length > 0) {
-    const { ts, station, values, imputed } = state.held[0]!;
+    const { ts, station, values, imputed, ingestedAt } = state.held[0]!;
     const quiet = currentSinceMs !== null && ctx.now() - Math.max(currentSinceMs, weather.quietSince(station)) >= weatherIdleMs;
     const ready = station === '' || weather.complete(station, ts) || quiet;
     if (!ready) break;
     state.held.shift();
     const joined = station === '' ? weatherJoinNames.map(() => Number.NaN) : weather.asOf(station, ts, weatherMaxStalenessMs);
     // The changelog's JSON turns NaN into null.
-    released.push(emit(entity, vectorOf(entity, source, ts, [...values.map((v) => v ?? Number.NaN), ...joined], imputed)));
+    released.push(emit(entity, vectorOf(entity, source, ts, [...values.map((v) => v ?? Number.NaN), ...joined], imputed, ingestedAt ?? null)));
   }
   return released;
 }

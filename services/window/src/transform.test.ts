@@ -21,6 +21,7 @@ function weather(h: number, temperature: number, overrides: Partial<FeatureVecto
     names: ['value', 'hour_local'],
     values: [temperature, h % 24],
     imputed: false,
+    ingestedAt: null,
     ...overrides,
   };
 }

@@ -40,6 +40,8 @@ export interface FeatureVector {
   values: Array<number>;
   /** True when the underlying clean step was imputed. */
   imputed: boolean;
+  /** The underlying clean step's ingestedAt (when ingest accepted its newest measurement), for end-to-end latency; null in records written before the field existed. */
+  ingestedAt: null | number;
 }
 
 /** A run of missing steps on an entity's cadence (topic <p>.gaps). */

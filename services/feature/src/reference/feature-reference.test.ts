@@ -71,7 +71,7 @@ const nan = Number.NaN;
 const square = (d: number) => d * d;
 
 describe('featureReference: vectors', () => {
-  it('names the feature set by source, orders names as docs/feature.md, flags imputed steps', () => {
+  it('names the feature set by source, orders names as docs/feature.md, flags imputed steps, carries ingestedAt', () => {
     const [vector] = featureReference([record('meter', T0, { load: 2, pv: 0.5 }, { tz: 'UTC' }, { imputed: ['pv'] })], config);
     expect(vector).toEqual({
       entity: 'meter:E-1',
@@ -80,6 +80,7 @@ describe('featureReference: vectors', () => {
       names: [...CALENDAR, ...TARGET, 'pv', ...WEATHER_JOIN],
       values: [0, 3, 1, 0, nan, 24, 2, nan, nan, nan, 2, nan, 2, 2, 2, nan, 2, 2, 2, 0.5, nan, nan, nan, nan, nan],
       imputed: true,
+      ingestedAt: T0 + 1_000,
     });
   });
 

@@ -82,6 +82,7 @@ function seriesFeatures(series: CleanMeasurement[], config: FeatureConfig, weath
     names,
     values: blocks.flatMap((block) => block.rows[i]!),
     imputed: m.imputed.length > 0,
+    ingestedAt: m.ingestedAt,
   }));
 }
 

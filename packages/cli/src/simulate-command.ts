@@ -10,6 +10,7 @@ const help = `usage: gridstream simulate [options]
   --regions N       EIA regions (4)               --weather N     weather stations (4)
   --tep N           TEP units (1)                 --no-faults     send clean data only
   --rate N          events per second, 0 = as fast as possible (0)
+  --minutes N       spread the events evenly over about N minutes (sets --rate)
   --to kafka|http   the JSON topic <p>.ingest.json, or POST to --url with INGEST_TOKEN (kafka)
   --url URL         ingest's HTTP base, e.g. http://127.0.0.1:18090
   --truth FILE      write the ground truth as NDJSON`;
@@ -29,6 +30,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       tep: { type: 'string', default: '1' },
       'no-faults': { type: 'boolean', default: false },
       rate: { type: 'string', default: '0' },
+      minutes: { type: 'string' },
       to: { type: 'string', default: 'kafka' },
       url: { type: 'string' },
       truth: { type: 'string' },
@@ -60,7 +62,8 @@ export async function simulateCommand(argv: string[]): Promise<void> {
       faults: { duplicateShare: 0, outOfOrderShare: 0, lateShare: 0, gapShare: 0, outlierShare: 0, malformedShare: 0, futureTsShare: 0, unitChangeShare: 0 },
     }),
   });
-  const ratePerS = number('rate', values.rate);
+  // Counting means generating everything once more; cheap next to sending it.
+  const ratePerS = values.minutes === undefined ? number('rate', values.rate) : countEvents(config) / Math.max(1, number('minutes', values.minutes) * 60);
   const truth = values.truth ? createWriteStream(values.truth) : null;
   const send = values.to === 'http' ? httpSender(values.url!, token!) : await kafkaSender();
   const bar = progressBar('simulate', 0);
@@ -87,6 +90,12 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     truth?.end();
     await send.close();
   }
+}
+
+function countEvents(config: ReturnType<typeof defaultSimulationConfig>): number {
+  let count = 0;
+  for (const _ of simulate(config)) count += 1;
+  return count;
 }
 
 interface Sender {

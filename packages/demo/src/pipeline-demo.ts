@@ -1,127 +1,252 @@
-// The demo: ingest, validate, clean and feature run as their own processes, the simulator posts a
-// day of meter, EIA, weather and TEP events (with injected faults) to ingest's HTTP endpoint, and
-// the summary shows what each stage passed on and what went to the DLQ, and why.
-// TODO(#7): window and the sinks join, with a live view.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The main job (scripts/demo): every service as its own supervised process on topics of this run,
+// the simulator sending DEMO_HOURS of meter, EIA, weather and TEP events (with injected faults)
+// over DEMO_MINUTES, a live view of the pipeline, then where the results are. Ctrl-C stops all.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { pipelineStatus, scrapeServices, type Scrape } from '@gridstream/cli/pipeline-status';
+import { FeatureClient } from '@gridstream/feature-client';
 import { defaultOpsPorts, parseConfig, TopicClient } from '@gridstream/runtime';
-import { topicNames, type QualityReport } from '@gridstream/schemas';
+import { topicNames, type QualityReport, type Stage } from '@gridstream/schemas';
+import { Supervisor } from './supervisor.js';
+import { renderFrame } from './terminal-view.js';
 
 const DemoConfig = z
   .object({
-    // Each run its own topics by default: clean would call a second run's records late or repeats.
+    // Each run its own topics: clean would call a second run's records late or repeats.
     GRIDSTREAM_TOPIC_PREFIX: z
       .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/)
       .default(`gridstream-demo-${Math.floor(Date.now() / 1000)}`)
-      .describe('the topic prefix'),
+      .describe("the topic prefix of this run: 1-200 letters, digits, '.', '_' or '-'"),
     KAFKA_BROKERS: z.string().default('127.0.0.1:19092').describe('host:port[,host:port...]'),
     SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:18081/apis/ccompat/v7').describe('the registry base URL'),
-    DEMO_HOURS: z.coerce.number().int().positive().max(24 * 365).default(24).describe('hours of simulated event time'),
+    REDIS_URL: z.url().default('redis://127.0.0.1:16379').describe('a redis:// URL'),
+    INFLUX_URL: z.url().default('http://127.0.0.1:18086').describe('the InfluxDB 2 base URL'),
+    INFLUX_TOKEN: z.string().min(1).describe('an InfluxDB API token with write access to the bucket (scripts/stack env prints the local one)'),
+    INFLUX_ORG: z.string().min(1).default('gridstream').describe('the InfluxDB organization'),
+    INFLUX_BUCKET: z.string().min(1).default('gridstream').describe('the InfluxDB bucket'),
+    DEMO_MINUTES: z.coerce.number().positive().max(24 * 60).default(3).describe('minutes the simulator sends for'),
+    DEMO_HOURS: z.coerce.number().int().positive().max(24 * 365).default(48).describe('hours of simulated event time, ending now'),
     DEMO_METERS: z.coerce.number().int().positive().max(100_000).default(50).describe('how many smart meters to simulate'),
+    DEMO_LOG_DIR: z.string().min(1).default('demo-logs').describe("a folder for the services' logs"),
+    DEMO_VIEW_PORT: z.coerce.number().int().min(1).max(65535).default(18088).describe('the TCP port of the web view (gridstream view)'),
   })
-  .transform((env) => ({ prefix: env.GRIDSTREAM_TOPIC_PREFIX, brokers: env.KAFKA_BROKERS, registryUrl: env.SCHEMA_REGISTRY_URL, hours: env.DEMO_HOURS, meters: env.DEMO_METERS }));
+  .transform((env) => ({
+    prefix: env.GRIDSTREAM_TOPIC_PREFIX,
+    servers: { KAFKA_BROKERS: env.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL, REDIS_URL: env.REDIS_URL, INFLUX_URL: env.INFLUX_URL, INFLUX_TOKEN: env.INFLUX_TOKEN, INFLUX_ORG: env.INFLUX_ORG, INFLUX_BUCKET: env.INFLUX_BUCKET },
+    minutes: env.DEMO_MINUTES,
+    hours: env.DEMO_HOURS,
+    meters: env.DEMO_METERS,
+    logDir: join(env.DEMO_LOG_DIR, env.GRIDSTREAM_TOPIC_PREFIX),
+    viewPort: env.DEMO_VIEW_PORT,
+  }));
 
+const keepRunning = process.argv.includes('--keep');
 const config = parseConfig(DemoConfig, process.env);
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const httpPort = 18090;
-const token = randomBytes(16).toString('hex');
-const serviceEnv = {
-  PATH: process.env.PATH ?? '',
+const ingestPort = 18090;
+const services: Stage[] = ['ingest', 'validate', 'clean', 'feature', 'quality', 'window', 'redis-sink', 'influx-sink'];
+/** Quiet spells after which clean and feature close what they hold: the last steps of each entity wait this long. */
+const idleMs = 10_000;
+const serviceEnv: Record<string, string> = {
+  ...config.servers,
   GRIDSTREAM_TOPIC_PREFIX: config.prefix,
-  KAFKA_BROKERS: config.brokers,
-  SCHEMA_REGISTRY_URL: config.registryUrl,
-  INGEST_TOKEN: token,
-  INGEST_HTTP_PORT: String(httpPort),
-  // The simulator sends in bursts: a short idle spell would close steps early.
-  CLEAN_IDLE_MS: '20000',
-  LOG_LEVEL: 'warn',
+  INGEST_TOKEN: randomBytes(16).toString('hex'),
+  INGEST_HTTP_PORT: String(ingestPort),
+  CLEAN_IDLE_MS: String(idleMs),
+  FEATURE_WEATHER_IDLE_MS: String(idleMs),
+  // A day of hourly steps every 6 hours, so a two-day run gives sequences.
+  WINDOW_SEQ_LEN: '24',
+  WINDOW_STRIDE: '6',
 };
+const t = topicNames(config.prefix);
 
-function startNode(script: string, args: string[] = [], stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, env: serviceEnv, stdio: ['ignore', stdio, 'inherit'] });
+await portsFree([...services.map((s) => defaultOpsPorts[s]), ingestPort, config.viewPort]);
+const supervisor = new Supervisor({ cwd: repoRoot, logDir: config.logDir });
+for (const service of services) supervisor.start(service, `services/${service}/src/main.ts`, [], serviceEnv);
+supervisor.start('view', 'packages/cli/src/main.ts', ['view', '--port', String(config.viewPort), '--pipeline', config.prefix], serviceEnv);
+
+const startedMs = Date.now();
+let simulatorState = 'waiting for the services';
+let previous: Scrape | null = null;
+let lastFrame = '';
+const endpoints = services.map((stage) => ({ stage, url: `http://127.0.0.1:${defaultOpsPorts[stage]}/metrics` }));
+const tty = process.stdout.isTTY;
+let lastPrintMs = 0;
+/** Scrapes, redraws the view in a terminal, or prints it every 15 s into a log. */
+const refresh = async () => {
+  const current = await scrapeServices(endpoints);
+  const restarts = new Map(supervisor.list().map((p) => [p.name, { count: p.restarts, lastExit: p.lastExit }]));
+  lastFrame = renderFrame(pipelineStatus(current, previous), { prefix: config.prefix, elapsedS: (Date.now() - startedMs) / 1000, simulator: simulatorState, restarts });
+  previous = current;
+  if (tty) process.stdout.write(`\x1b[H\x1b[J${lastFrame}\n\nCtrl-C stops everything. Web view: http://127.0.0.1:${config.viewPort}  Logs: ${config.logDir}\n`);
+  else if (Date.now() - lastPrintMs >= 15_000) {
+    lastPrintMs = Date.now();
+    console.log(`${lastFrame}\n`);
+  }
+};
+let viewTimer: NodeJS.Timeout | null = null;
+const startView = () => {
+  const tick = () => void refresh().finally(() => (viewTimer = setTimeout(tick, 1_000)));
+  tick();
+};
+const stopView = () => viewTimer && clearTimeout(viewTimer);
+
+let stopping = false;
+const stopAll = async (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  stopView();
+  console.log(`\nstopping the services (their logs stay in ${config.logDir})`);
+  await supervisor.stopAll();
+  process.exit(code);
+};
+process.on('SIGINT', () => void stopAll(130));
+process.on('SIGTERM', () => void stopAll(143));
+
+const client = await new TopicClient({ brokers: config.servers.KAFKA_BROKERS.split(','), registryUrl: config.servers.SCHEMA_REGISTRY_URL, clientId: 'gridstream-demo' }).connect();
+try {
+  console.log(`starting ${services.join(', ')} and the web view on topics ${config.prefix}.*; logs in ${config.logDir}`);
+  for (const service of services) await until(`${service} to be ready`, async () => (await fetch(`http://127.0.0.1:${defaultOpsPorts[service]}/readyz`)).ok, 300_000);
+  startView();
+  const hourMs = 3_600_000;
+  const start = new Date(Math.floor(Date.now() / hourMs) * hourMs - config.hours * hourMs).toISOString();
+  simulatorState = `sending ${config.hours} h of events from ${start} over ${config.minutes} min`;
+  const simulatorExit = await runSimulator(['--start', start, '--hours', String(config.hours), '--meters', String(config.meters), '--minutes', String(config.minutes)]);
+  if (simulatorExit !== 0) throw new Error(`the simulator failed (exit ${simulatorExit}); see ${join(config.logDir, 'simulator.log')}`);
+  simulatorState = 'done; the pipeline drains';
+  await drained();
+  simulatorState = 'done; pipeline drained';
+  await refresh();
+  stopView();
+  if (!tty) console.log(lastFrame);
+  await summary();
+  if (keepRunning) {
+    console.log('\nthe services keep running (--keep): Ctrl-C stops them');
+    startView();
+  }
+} catch (error) {
+  console.error(`\ndemo failed: ${(error as Error).message}`);
+  await client.close();
+  await stopAll(1);
+}
+if (!keepRunning) {
+  await client.close();
+  await stopAll(0);
+}
+
+/** Fails naming the first port another program holds, e.g. a demo still running with --keep. */
+async function portsFree(ports: number[]): Promise<void> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer().once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (!free) throw new Error(`port ${port} on 127.0.0.1 is in use: is another demo still running (--keep)? Stop it with Ctrl-C, or find the program with: ss -ltnp 'sport = :${port}'`);
+  }
 }
 
 async function until(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs / 1000} s waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs / 1000} s waiting for ${what}; see the logs in ${config.logDir}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
-/** Counter values of one metric from a /metrics text, by their labels. */
-function counters(metricsText: string, name: string): Array<{ labels: string; value: number }> {
-  return metricsText
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`))
-    .map((line) => ({ labels: line.slice(name.length + 1, line.lastIndexOf('}')), value: Number(line.slice(line.lastIndexOf(' ') + 1)) }));
-}
-
-const stages = ['ingest', 'validate', 'clean', 'feature', 'quality'] as const;
-const services = new Map(stages.map((stage) => [stage, startNode(`services/${stage}/src/main.ts`)]));
-for (const [stage, child] of services) {
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${stage} exited (${code ?? signal}); stopping the demo`);
-      process.exit(1);
-    }
+/** Runs `gridstream simulate` once (never restarted: it would send everything again), its output to the log folder. */
+function runSimulator(args: string[]): Promise<number | null> {
+  const log = openSync(join(config.logDir, 'simulator.log'), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', 'simulate', '--to', 'http', '--url', `http://127.0.0.1:${ingestPort}`, ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...serviceEnv },
+    stdio: ['ignore', log, log],
   });
+  return new Promise((resolve) => child.once('exit', (code) => (closeSync(log), resolve(code))));
 }
-let stopping = false;
-const t = topicNames(config.prefix);
-const client = await new TopicClient({ brokers: config.brokers.split(','), registryUrl: config.registryUrl, clientId: 'gridstream-demo' }).connect();
-try {
-  for (const stage of stages) {
-    await until(`${stage} to be ready`, async () => (await fetch(`http://127.0.0.1:${defaultOpsPorts[stage]}/readyz`)).ok, 90_000);
-  }
-  console.log(`ingest, validate, clean, feature and quality are up; simulating ${config.hours} h of ${config.meters} meters, 4 EIA regions, 4 weather stations and a TEP unit`);
-  const simulator = startNode('packages/cli/src/main.ts', ['simulate', '--to', 'http', '--url', `http://127.0.0.1:${httpPort}`, '--hours', String(config.hours), '--meters', String(config.meters)]);
-  const simulatorExit = await new Promise<number | null>((resolve) => simulator.once('exit', resolve));
-  if (simulatorExit !== 0) throw new Error(`the simulator failed (exit ${simulatorExit})`);
-  await until('validate to catch up with <p>.raw', async () => (await client.groupLag(t.group('validate'), t.raw)) === 0, 120_000);
-  await until('clean to catch up with <p>.valid', async () => (await client.groupLag(t.group('clean'), t.valid)) === 0, 120_000);
-  await until('feature to catch up with <p>.clean', async () => (await client.groupLag(t.group('feature'), t.clean)) === 0, 120_000);
-  await until('quality to catch up with <p>.quality.parts', async () => (await client.groupLag(t.group('quality'), t.qualityParts)) === 0, 120_000);
 
-  console.log('\nstage      records in  records out  dead-lettered (by reason)');
-  for (const stage of stages) {
-    const text = await (await fetch(`http://127.0.0.1:${defaultOpsPorts[stage]}/metrics`)).text();
-    // Internal topics (quality counts, feature's weather side input) are not what a stage passes on.
-    const internal = (labels: string) => labels.includes(`"${t.qualityParts}"`) || labels.includes(`"${t.weather}"`);
-    const sum = (name: string) => counters(text, name).reduce((total, c) => total + (internal(c.labels) ? 0 : c.value), 0);
-    const reasons = counters(text, 'gridstream_dlq_records_total')
-      .map((c) => `${/reason="([^"]+)"/.exec(c.labels)?.[1]} ${c.value}`)
-      .join(', ');
-    console.log(`${stage.padEnd(10)} ${String(sum('gridstream_records_in_total')).padStart(10)}  ${String(sum('gridstream_records_out_total')).padStart(11)}  ${reasons || '-'}`);
+/** Every group caught up and nothing moving for longer than the idle spells, or a warning after 5 min. */
+async function drained(): Promise<void> {
+  const groups: Array<[Stage, string[]]> = [
+    ['validate', [t.raw]],
+    ['clean', [t.valid]],
+    ['feature', [t.clean]],
+    ['quality', [t.qualityParts]],
+    ['window', [t.features]],
+    ['redis-sink', [t.features, t.sequences]],
+    ['influx-sink', [t.clean, t.features, t.gaps, t.quality]],
+  ];
+  const deadline = Date.now() + 300_000;
+  let quietSinceMs = Date.now();
+  let lastOut = -1;
+  while (Date.now() < deadline) {
+    let lag = 0;
+    for (const [stage, topics] of groups) for (const topic of topics) lag += await client.groupLag(t.group(stage), topic).catch(() => 1);
+    const out = previous ? [...previous.byStage.values()].flatMap((s) => s ?? []).filter((s) => s.name === 'gridstream_records_out_total').reduce((n, s) => n + s.value, 0) : 0;
+    if (lag > 0 || out !== lastOut) quietSinceMs = Date.now();
+    lastOut = out;
+    if (Date.now() - quietSinceMs > idleMs + 5_000) return;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
-  console.log('\nsource     completeness  validity  duplicates  (over every window reported so far)');
+  console.log('warning: the pipeline has not settled after 5 minutes; the figures below are not final');
+}
+
+async function summary(): Promise<void> {
+  console.log('\ndata quality per source (every window reported):\nsource     completeness  validity  duplicates  imputed  outliers');
   for (const [source, r] of await qualityBySource()) {
     const share = (n: number, d: number) => (d > 0 ? `${((100 * n) / d).toFixed(1)} %` : '-');
-    console.log(`${source.padEnd(10)} ${share(r.received, r.expected).padStart(12)}  ${share(r.valid, r.valid + r.invalid).padStart(8)}  ${String(r.duplicates).padStart(10)}`);
+    console.log(
+      `${source.padEnd(10)} ${share(r.received, r.expected).padStart(12)}  ${share(r.valid, r.valid + r.invalid).padStart(8)}  ${String(r.duplicates).padStart(10)}  ${String(r.imputed).padStart(7)}  ${String(r.outliers).padStart(8)}`,
+    );
   }
-  console.log(`\nresults: topics ${t.raw} (parsed), ${t.valid} (validated), ${t.clean} and ${t.gaps} (cleaned, with gaps),`);
-  console.log(`         ${t.features} (feature vectors), ${t.quality} (data quality per source and hour), ${t.dlq} (rejects with their reasons in headers)`);
-  console.log(`the last steps of each entity are closed once clean has been idle for CLEAN_IDLE_MS (20 s here)`);
-  console.log(`each service serves /metrics, /healthz and /readyz on :${stages.map((stage) => `${defaultOpsPorts[stage]} (${stage})`).join(', :')}`);
-} finally {
-  stopping = true;
-  await client.close();
-  await Promise.all(
-    [...services.values()].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill('SIGTERM'))))),
-  );
+  const features = await FeatureClient.connect(config.servers.REDIS_URL, config.prefix);
+  const sample = 'meter:M-0001';
+  try {
+    const latest = await features.getLatest(sample);
+    const sequence = await features.getSequence(sample, 'meter');
+    console.log(`\nresults of this run (pipeline ${config.prefix}):`);
+    console.log(`  Redis ${config.servers.REDIS_URL}: per entity ${config.prefix}:latest:<entity>, :history:<entity>, :sequence:<entity>:<feature set>`);
+    if (latest) console.log(`    e.g. ${sample} at ${new Date(latest.ts).toISOString()}: ${latest.names.slice(0, 4).map((n, i) => `${n}=${latest.values[i]}`).join(', ')}, … (${latest.names.length} features)`);
+    if (sequence) console.log(`    and its newest training sequence: ${sequence.seqLen} steps × ${sequence.names.length} features ending ${new Date(sequence.end).toISOString()}`);
+    console.log(`    read them with: node --import tsx packages/feature-client/examples/model-input.ts ${sample} ${config.prefix}`);
+  } finally {
+    await features.close();
+  }
+  const flux = `from(bucket: "${config.servers.INFLUX_BUCKET}") |> range(start: -${config.hours + 24}h) |> filter(fn: (r) => r._measurement == "features" and r.pipeline == "${config.prefix}" and r.entity == "${sample}" and r._field == "mean_24")`;
+  console.log(`  InfluxDB ${config.servers.INFLUX_URL}, org ${config.servers.INFLUX_ORG}, bucket ${config.servers.INFLUX_BUCKET}: measurements clean, features, gaps, quality tagged pipeline=${config.prefix}`);
+  console.log(`    ${await fluxRows(flux)} rows from: ${flux}`);
+  console.log(`  Kafka ${config.servers.KAFKA_BROKERS}: ${[t.raw, t.valid, t.clean, t.gaps, t.features, t.sequences, t.quality, t.dlq].join(', ')}`);
+  console.log(`    dead letters: gridstream dlq list (with GRIDSTREAM_TOPIC_PREFIX=${config.prefix})`);
+  console.log(`  web view: http://127.0.0.1:${config.viewPort}  (gridstream view --pipeline ${config.prefix}); Grafana dashboards: deploy/grafana`);
+  console.log(`  service logs: ${config.logDir}`);
+}
+
+async function fluxRows(query: string): Promise<number> {
+  const response = await fetch(new URL(`/api/v2/query?org=${encodeURIComponent(config.servers.INFLUX_ORG)}`, config.servers.INFLUX_URL), {
+    method: 'POST',
+    headers: { authorization: `Token ${config.servers.INFLUX_TOKEN}`, 'content-type': 'application/vnd.flux', accept: 'application/csv' },
+    body: query,
+  });
+  if (!response.ok) return Number.NaN;
+  // Annotated CSV: a header row per table, then its rows.
+  return (await response.text()).split('\n').filter((line) => line.startsWith(',_result,')).length;
 }
 
 /** The counts of the latest report of every window, added up per source. */
-async function qualityBySource(): Promise<Map<string, { expected: number; received: number; valid: number; invalid: number; duplicates: number }>> {
+async function qualityBySource() {
   const latest = new Map<string, QualityReport>();
   for (const record of await client.readAll(t.quality)) latest.set(record.key!, (await client.decodeAvro('quality', record.value!)) as QualityReport);
-  const bySource = new Map<string, { expected: number; received: number; valid: number; invalid: number; duplicates: number }>();
+  const fields = ['expected', 'received', 'valid', 'invalid', 'duplicates', 'imputed', 'outliers'] as const;
+  const bySource = new Map<string, Record<(typeof fields)[number], number>>();
   for (const r of latest.values()) {
-    const sum = bySource.get(r.source) ?? { expected: 0, received: 0, valid: 0, invalid: 0, duplicates: 0 };
-    for (const field of ['expected', 'received', 'valid', 'invalid', 'duplicates'] as const) sum[field] += r[field];
+    const sum = bySource.get(r.source) ?? { expected: 0, received: 0, valid: 0, invalid: 0, duplicates: 0, imputed: 0, outliers: 0 };
+    for (const field of fields) sum[field] += r[field];
     bySource.set(r.source, sum);
   }
-  return new Map([...bySource].sort(([a], [b]) => (a < b ? -1 : 1)));
+  return [...bySource].sort(([a], [b]) => (a < b ? -1 : 1));
 }

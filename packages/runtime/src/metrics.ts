@@ -1,11 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { dlqReasons } from './errors.js';
 
-/** A stage's Prometheus metrics, in a registry of its own so several stages can share a process in tests. */
-export function stageMetrics() {
+/**
+ * A stage's Prometheus metrics, in a registry of its own so several stages can share a process in
+ * tests. With `stage`, the input and dead-letter counters start at 0 for it: `increase()` cannot
+ * see the first value of a series, so a first dead letter would otherwise never alert.
+ */
+export function stageMetrics(stage?: string) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  return {
+  const metrics = {
     registry,
     recordsIn: new Counter({ name: 'gridstream_records_in_total', help: 'Records read from the input topic', labelNames: ['stage'], registers }),
     recordsOut: new Counter({ name: 'gridstream_records_out_total', help: 'Records written to an output topic', labelNames: ['stage', 'topic'], registers }),
@@ -86,5 +91,10 @@ export function stageMetrics() {
     }),
     assignedPartitions: new Gauge({ name: 'gridstream_assigned_partitions', help: 'Input partitions assigned to this instance', labelNames: ['stage'], registers }),
   };
+  if (stage !== undefined) {
+    metrics.recordsIn.inc({ stage }, 0);
+    for (const reason of dlqReasons) metrics.deadLettered.inc({ stage, reason }, 0);
+  }
+  return metrics;
 }
 export type StageMetrics = ReturnType<typeof stageMetrics>;

@@ -64,7 +64,7 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
   const config = parseConfig(definition.config, env) as Config;
   const { stage } = definition;
   const log = pino({ level: runtime.logLevel, base: { stage } });
-  const metrics = stageMetrics();
+  const metrics = stageMetrics(definition.stage);
   metrics.sinkWriteFailing.set({ stage: definition.stage }, 0);
   const topics = topicNames(runtime.topicPrefix);
   const kafka = new Kafka({ clientId: `gridstream-${stage}`, brokers: [...runtime.brokers], logCreator: kafkaLogger(log) });

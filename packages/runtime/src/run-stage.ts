@@ -161,7 +161,7 @@ export function stopOnSignals(stop: () => Promise<void>, log: Logger): void {
 
 class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, State> {
   readonly log: Logger;
-  readonly metrics = stageMetrics();
+  readonly metrics: StageMetrics;
   opsPort = 0;
   private readonly topics: TopicNames;
   private readonly kafka: Kafka;
@@ -199,6 +199,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     private readonly runtime: RuntimeConfig,
     private readonly config: Config,
   ) {
+    this.metrics = stageMetrics(definition.stage);
     this.log = pino({ level: runtime.logLevel, base: { stage: definition.stage } });
     this.topics = topicNames(runtime.topicPrefix);
     this.inputTopic = this.topics[definition.input];
@@ -781,7 +782,8 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     }
     for (const { source, measure, amount, ts } of writes.quality) {
       if (measure === 'delay_ms') this.metrics.qualityDelay.observe({ stage, source }, amount / 1000);
-      if (ts > (this.newestEventMs.get(source) ?? Number.NEGATIVE_INFINITY)) {
+      // Only figures of records with a usable ts: validate counts an invalid one at its arrival.
+      if ((measure === 'valid' || measure === 'present') && ts > (this.newestEventMs.get(source) ?? Number.NEGATIVE_INFINITY)) {
         this.newestEventMs.set(source, ts);
         this.metrics.sourceEventTime.set({ stage, source }, ts / 1000);
       }

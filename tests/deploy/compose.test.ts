@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ownVariables, runtimeVariables, services } from '../../packages/cli/src/config-catalog.js';
+import { ownVariables, runtimeVariables, services } from '@gridstream/cli/config-catalog';
 import { runtimeConfigSchema } from '@gridstream/runtime';
 
 interface ComposeService {

@@ -3,6 +3,7 @@ import { dlqCommand } from './dlq-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { replayCommand } from './replay-command.js';
 import { simulateCommand } from './simulate-command.js';
+import { viewCommand } from './view-command.js';
 
 const usage = `usage: gridstream <command> [options]
 
@@ -14,8 +15,11 @@ const usage = `usage: gridstream <command> [options]
   dlq redrive            send dead letters back to the topic they came from (--stage, --reason, --dry-run)
   replay --topic T --from ISO --to ISO
                          write a topic's records in an event-time range to Redis and InfluxDB again, with state hashes
+  view [--port 18088] [--pipeline P] [--metrics host:port,...]
+                         a local page with the Grafana dashboards' panels, from InfluxDB and the services' /metrics
 
-Kafka and the registry come from KAFKA_BROKERS, SCHEMA_REGISTRY_URL and GRIDSTREAM_TOPIC_PREFIX.`;
+Kafka and the registry come from KAFKA_BROKERS, SCHEMA_REGISTRY_URL and GRIDSTREAM_TOPIC_PREFIX;
+InfluxDB from INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG and INFLUX_BUCKET.`;
 
 const [command, ...rest] = process.argv.slice(2);
 try {
@@ -23,6 +27,7 @@ try {
   else if (command === 'ingest') await ingestCommand(rest);
   else if (command === 'dlq') await dlqCommand(rest);
   else if (command === 'replay') await replayCommand(rest);
+  else if (command === 'view') await viewCommand(rest);
   else {
     console.error(usage);
     process.exitCode = command === undefined || command === '--help' ? 0 : 2;

@@ -35,7 +35,8 @@ const ownConfigs: Record<Stage, z.ZodType> = {
 /** The services in pipeline order. */
 export const services = Object.keys(ownConfigs) as Stage[];
 
-function variablesOf(schema: z.ZodType): ConfigVariable[] {
+/** The variables a zod object schema (or a pipe from one) reads, in its order. */
+export function variablesOf(schema: z.ZodType): ConfigVariable[] {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   const properties = (json.properties ?? {}) as Record<string, { description?: string; default?: unknown }>;
   return Object.entries(properties).map(([name, property]) => ({

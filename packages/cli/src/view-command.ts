@@ -9,7 +9,7 @@ const usage = `usage: gridstream view [--port 18088] [--pipeline <topic prefix>]
 const topicPrefix = /^[A-Za-z0-9._-]{1,200}$/;
 
 /** InfluxDB as the InfluxDB sink reads it, and the pipeline the services were started with, if set. */
-const ViewConfig = z
+export const ViewConfig = z
   .object({
     INFLUX_URL: z.url().default('http://127.0.0.1:18086').describe('the InfluxDB 2 base URL, e.g. http://127.0.0.1:8086'),
     INFLUX_TOKEN: z.string().min(1).describe(`an InfluxDB API token that can read the bucket (eval "$(scripts/stack env)" sets the local stack's)`),

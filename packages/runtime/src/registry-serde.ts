@@ -11,7 +11,8 @@ import { defaultDecodeLimits, guardedDecoder, type DecodeLimits } from './guarde
  */
 export class RegistrySerde {
   private readonly writerTypes = new Map<number, avro.Type>();
-  private readonly decoders = new Map<string, Promise<(body: Buffer) => unknown>>();
+  /** Per reader type (two versions of one record must not share), per writer schema id. */
+  private readonly decoders = new WeakMap<avro.Type, Map<number, Promise<(body: Buffer) => unknown>>>();
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -51,12 +52,13 @@ export class RegistrySerde {
     if (message.length < 5) throw new UndecodableError(`${message.length} bytes, shorter than the 5-byte header`);
     if (message[0] !== 0) throw new UndecodableError(`magic byte ${message[0]}, expected 0`);
     const schemaId = message.readInt32BE(1);
-    const key = `${schemaId}:${reader.name ?? reader.typeName}`;
-    let decoder = this.decoders.get(key);
+    let byWriter = this.decoders.get(reader);
+    if (!byWriter) this.decoders.set(reader, (byWriter = new Map()));
+    let decoder = byWriter.get(schemaId);
     if (!decoder) {
       decoder = this.writerType(schemaId).then((writer) => guardedDecoder(writer, this.limits, reader));
-      this.decoders.set(key, decoder);
-      decoder.catch(() => this.decoders.delete(key)); // an outage must not be remembered
+      byWriter.set(schemaId, decoder);
+      decoder.catch(() => byWriter.delete(schemaId)); // an outage must not be remembered
     }
     return { schemaId, value: (await decoder)(message.subarray(5)) };
   }

@@ -1,28 +1,6 @@
-import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { loadHistory, loadSchemas, type AvroSchema } from './schema-files.js';
-
-/** Why `reader` cannot read data written with `writer`, or undefined when it can. */
-function cannotRead(reader: AvroSchema, writer: AvroSchema): string | undefined {
-  try {
-    avro.Type.forSchema(reader as avro.Schema).createResolver(avro.Type.forSchema(writer as avro.Schema));
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-/** FULL_TRANSITIVE: the schema reads every earlier version's data and every earlier version reads its data. */
-function fullTransitiveProblems(schema: AvroSchema, history: AvroSchema[]): string[] {
-  return history.flatMap((earlier, i) =>
-    [
-      [`v${i + 1} data with the new schema`, cannotRead(schema, earlier)],
-      [`new data with v${i + 1}`, cannotRead(earlier, schema)],
-    ]
-      .filter(([, problem]) => problem !== undefined)
-      .map(([what, problem]) => `${what}: ${problem}`),
-  );
-}
+import { fullTransitiveProblems } from '../fixtures/compatibility.js';
+import { loadHistory, loadSchemas } from './schema-files.js';
 
 const schemas = loadSchemas();
 

@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { CleanConfig } from '@gridstream/clean/config';
 import { parseConfig } from '@gridstream/runtime';
 import type { Stage } from '@gridstream/schemas';
-import { ownVariables, runtimeVariables, services, type ConfigVariable } from '../config-catalog.js';
+import { ownVariables, runtimeVariables, services, variablesOf, type ConfigVariable } from '../config-catalog.js';
+import { ViewConfig } from '../view-command.js';
 import { code, table } from './markdown.js';
 import { regenerateCommand } from './regenerate-command.js';
 
@@ -79,6 +80,11 @@ ${code('gridstream replay')} writes through the sinks' own writers, so it also p
 the InfluxDB sink's settings:
 
 ${variableTable([...ownVariables('redis-sink'), ...ownVariables('influx-sink')])}
+
+${code('gridstream view')} (the local web view) reads InfluxDB with these; its port, pipeline and
+${code('/metrics')} addresses are options (${code('--port')}, ${code('--pipeline')}, ${code('--metrics')}):
+
+${variableTable(variablesOf(ViewConfig))}
 
 ${code('gridstream simulate --to http')} sends ${code('INGEST_TOKEN')} (the ingest service's token) as its bearer
 token; that one is read as it is, not through a schema.

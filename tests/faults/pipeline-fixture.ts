@@ -47,7 +47,10 @@ export class PipelineFixture {
   private readonly services: Array<ServiceProcess & { stage: Stage }> = [];
   private readonly env: Record<string, string>;
 
-  constructor(stack: StackEnv, name: string) {
+  constructor(
+    readonly stack: StackEnv,
+    name: string,
+  ) {
     this.client = new TopicClient({ brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl });
     this.t = topicNames(uniqueName(name));
     this.env = {

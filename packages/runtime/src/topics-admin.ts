@@ -25,7 +25,9 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<Ma
       ],
     }));
   // Another instance may create the same topic at the same moment; createTopics then reports false, which is fine.
-  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  // Leaders are awaited below: kafkajs' own wait gives up with "does not host this topic-partition"
+  // while another process's new topic is still being set up (the kill storm crashed a stage on it).
+  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: false });
   return partitionCounts(admin, unique.map((spec) => spec.topic));
 }
 

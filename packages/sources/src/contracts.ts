@@ -42,8 +42,9 @@ export function aggregationOf(quantity: Quantity): 'sum' | 'mean' {
 /** Converts a value from `unit` to the variable's canonical unit; undefined for a unit its quantity does not take. */
 export function toCanonical(variable: VariableContract, value: number, unit: string): number | undefined {
   const factors = unitFactors[variable.quantity];
-  const from = factors[unit];
-  return from === undefined ? undefined : unit === variable.unit ? value : (value * from) / factors[variable.unit]!;
+  // Own keys only: a unit named "toString" must not find Object.prototype's.
+  if (!Object.hasOwn(factors, unit)) return undefined;
+  return unit === variable.unit ? value : (value * factors[unit]!) / factors[variable.unit]!;
 }
 
 export interface SourceContract {
@@ -110,9 +111,13 @@ export const contracts: Record<string, SourceContract> = {
   tep: { cadenceMs: 3 * 60_000, variables: tepVariables(), requiredTags: [] },
 };
 
+/** The source's contract; undefined for an unknown source, also one named like an Object property ("constructor"). */
+export function contractOf(source: string): SourceContract | undefined {
+  return Object.hasOwn(contracts, source) ? contracts[source] : undefined;
+}
+
 export function variableContract(contract: SourceContract, name: string): VariableContract | undefined {
-  const exact = contract.variables[name];
-  if (exact) return exact;
+  if (Object.hasOwn(contract.variables, name)) return contract.variables[name];
   const prefix = Object.keys(contract.variablePrefixes ?? {}).find((p) => name.startsWith(p) && name.length > p.length);
   return prefix === undefined ? undefined : contract.variablePrefixes![prefix];
 }

@@ -8,6 +8,13 @@ export interface PublishOutcome {
   rejected: Array<{ line: number; reason: string; message: string; fieldPath?: string }>;
 }
 
+/**
+ * The most of a rejected item's bytes its dead letter keeps. Kafka refuses a record over 1 MiB, and
+ * a refused write would fail the whole request on every retry (HTTP 503), good lines included. A
+ * longer item keeps its first bytes, and `gridstream.original.bytes` says how long it was.
+ */
+export const maxDeadLetterBytes = 512 * 1024;
+
 /** Encodes Measurements for <p>.raw; one per process, registered once. */
 export type RawEncoder = (value: unknown) => Buffer;
 
@@ -34,9 +41,10 @@ export async function publishItems(
       continue;
     }
     const fieldPath = item.fieldPath ?? (item.line > 0 ? `line ${item.line}` : undefined);
+    const cut = item.raw.length > maxDeadLetterBytes;
     dlq.push({
       key: null,
-      value: Buffer.from(item.raw),
+      value: Buffer.from(cut ? item.raw.subarray(0, maxDeadLetterBytes) : item.raw),
       headers: {
         ...deadLetterHeaders({
           topic: origin,
@@ -52,6 +60,7 @@ export async function publishItems(
           ...(fieldPath === undefined ? {} : { fieldPath }),
         }),
         'gridstream.batch.id': batch.batchId,
+        ...(cut && { 'gridstream.original.bytes': String(item.raw.length) }),
       },
     });
     outcome.rejected.push({ line: item.line, reason: item.reason, message: item.message, ...(item.fieldPath === undefined ? {} : { fieldPath: item.fieldPath }) });

@@ -71,6 +71,15 @@ describe('validate', () => {
       deadLetter('future_ts', 'ts 2027-01-01T00:00:00.000Z is more than 300000 ms after now (2026-01-01T12:00:00.000Z)', 'ts'),
     ],
     ['TEP valve beyond 100 %', tep({ xmv_3: 100.5 }), deadLetter('out_of_range', 'xmv_3 100.5 is outside 0..100', 'values.xmv_3')],
+    // Names that are also Object.prototype's properties: once a crash (unprocessable) and a unit that passed.
+    ['source named constructor', meter({ source: 'constructor', entity: 'constructor:1' }), deadLetter('unknown_source', 'no contract for source "constructor"; known: meter, eia, weather, tep', 'source')],
+    ['variable named constructor', meter({ values: { load: 1, constructor: 2 } }), deadLetter('unknown_field', 'constructor is not a variable of source meter', 'values.constructor')],
+    ['unit named toString', meter({ units: { load: 'toString', pv: 'kW' } }), deadLetter('unknown_unit', 'load in "toString"; power takes W, kW, MW', 'units.load')],
+    ['unit for a variable named constructor', meter({ units: { load: 'kW', pv: 'kW', constructor: 'kW' } }), deadLetter('unknown_field', 'unit given for constructor, which has no value', 'units.constructor')],
+    ['1 MB entity', meter({ entity: `meter:${'x'.repeat(1_000_000)}` }), deadLetter('malformed', 'entity is 1000006 characters, more than 256', 'entity')],
+    ['1 MB tag value', meter({ tags: { tz: 'UTC', site: 'x'.repeat(1_000_000) } }), deadLetter('malformed', 'tags.site is 1000000 characters, more than 256', 'tags.site')],
+    ['1 MB unit', meter({ units: { load: 'k'.repeat(1_000_000), pv: 'kW' } }), deadLetter('malformed', 'units.load is 1000000 characters, more than 256', 'units.load')],
+    ['variable name of 300 characters', meter({ values: { load: 1, ['v'.repeat(300)]: 1 } }), deadLetter('malformed', 'a name in values is 300 characters, more than 256', 'values')],
   ])('dead-letters %s with a reason and the field path', (_kind, m, expected) => {
     expect(verdict(m)).toEqual([expected]);
   });

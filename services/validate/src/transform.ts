@@ -1,14 +1,23 @@
 import { deadLetter, emit, quality, type DeadLetter, type Output, type Transform } from '@gridstream/runtime';
 import type { Measurement } from '@gridstream/schemas';
 import type { ValidateConfig } from './config.js';
-import { contracts, toCanonical, unitFactors, variableContract, type SourceContract } from '@gridstream/sources';
+import { contractOf, contracts, toCanonical, unitFactors, variableContract, type SourceContract } from '@gridstream/sources';
+
+/**
+ * Longest source, entity, eventId, name, unit or tag accepted. Real ones are short; a longer one
+ * (a foreign producer's 1 MB entity) would bloat every record downstream, and an entity is also
+ * the output key, which twice that size no longer fits in a Kafka record.
+ */
+export const MAX_TEXT_CHARS = 256;
 
 /**
  * Passes a measurement that meets its source's contract to <p>.valid; anything else is dead-lettered
  * with the first problem found. Both are counted for the source's validity.
  */
 export const validate: Transform<Measurement, undefined, ValidateConfig, Measurement> = (m, _state, ctx) => {
-  const contract = contracts[m.source];
+  const contract = contractOf(m.source);
+  const tooLong = textProblem(m);
+  if (tooLong) return invalid(tooLong, m, contract ? m.source : 'unknown');
   if (!contract) {
     const problem = deadLetter('unknown_source', `no contract for source "${m.source}"; known: ${Object.keys(contracts).join(', ')}`, 'source');
     return invalid(problem, m, 'unknown'); // a metric label per made-up source would grow without bound
@@ -24,6 +33,21 @@ export const validate: Transform<Measurement, undefined, ValidateConfig, Measure
 function invalid(problem: DeadLetter, m: Measurement, source: string): Output<Measurement>[] {
   const trustTs = source !== 'unknown' && problem.fieldPath !== 'ts';
   return [problem, quality(source, 'invalid', 1, trustTs ? m.ts : m.ingestedAt)];
+}
+
+/** Checked first, so no other message or field path repeats a string of unbounded length. */
+function textProblem(m: Measurement): DeadLetter | undefined {
+  const longer = (text: string) => `${text.length} characters, more than ${MAX_TEXT_CHARS}`;
+  for (const field of ['source', 'entity', 'eventId'] as const) {
+    if (m[field].length > MAX_TEXT_CHARS) return deadLetter('malformed', `${field} is ${longer(m[field])}`, field);
+  }
+  for (const field of ['values', 'units', 'tags'] as const) {
+    for (const [name, value] of Object.entries(m[field])) {
+      if (name.length > MAX_TEXT_CHARS) return deadLetter('malformed', `a name in ${field} is ${longer(name)}`, field);
+      if (typeof value === 'string' && value.length > MAX_TEXT_CHARS) return deadLetter('malformed', `${field}.${name} is ${longer(value)}`, `${field}.${name}`);
+    }
+  }
+  return undefined;
 }
 
 function timeProblem(m: Measurement, contract: SourceContract, nowMs: number, config: ValidateConfig): DeadLetter | undefined {
@@ -47,14 +71,14 @@ function tagProblem(m: Measurement, contract: SourceContract): DeadLetter | unde
 
 function valueProblem(m: Measurement, contract: SourceContract): DeadLetter | undefined {
   for (const [name, variable] of Object.entries(contract.variables)) {
-    if (variable.required && !(name in m.values)) return deadLetter('missing_field', `${name} is required for source ${m.source}`, `values.${name}`);
+    if (variable.required && !Object.hasOwn(m.values, name)) return deadLetter('missing_field', `${name} is required for source ${m.source}`, `values.${name}`);
   }
   if (Object.keys(m.values).length === 0) return deadLetter('missing_field', 'no values', 'values');
   for (const [name, value] of Object.entries(m.values)) {
     const variable = variableContract(contract, name);
     if (!variable) return deadLetter('unknown_field', `${name} is not a variable of source ${m.source}`, `values.${name}`);
     if (!Number.isFinite(value)) return deadLetter('not_finite', `${name} is ${value}`, `values.${name}`);
-    const unit = m.units[name] ?? '';
+    const unit = Object.hasOwn(m.units, name) ? m.units[name]! : '';
     const inContractUnit = toCanonical(variable, value, unit);
     if (inContractUnit === undefined) {
       const accepted = Object.keys(unitFactors[variable.quantity]).map((u) => u || '(none)').join(', ');
@@ -66,7 +90,7 @@ function valueProblem(m: Measurement, contract: SourceContract): DeadLetter | un
     }
   }
   for (const name of Object.keys(m.units)) {
-    if (!(name in m.values)) return deadLetter('unknown_field', `unit given for ${name}, which has no value`, `units.${name}`);
+    if (!Object.hasOwn(m.values, name)) return deadLetter('unknown_field', `unit given for ${name}, which has no value`, `units.${name}`);
   }
   return undefined;
 }

@@ -88,6 +88,48 @@ describe('guardedDecoder', () => {
     );
   });
 
+  it('refuses an int beyond 32 bits, which avsc would decode and then fail to re-encode', () => {
+    // Found by guarded-decode.fuzz.test.ts (seed 1): `entities` reads as 3429996953936.
+    const fuzzed = Buffer.from(
+      '044d77808ce0ea0c80dcbba20ea08580bcd3c70180cd9bff0e00000000e1a2d13f00000080fa73e43f000000804c41e83f000000007a72c03f' +
+        '8089d1de07000000401128ec3b00000088c8a1d33f80b497bf0e80e4a88a0680d4ce9e0b8084afd70880f4f73b',
+      'hex',
+    );
+    expect(undecodable(guardedDecoder(typeOf('QualityReport')), fuzzed)).toBe('QualityReport.entities: 3429996953936 does not fit in an int');
+    const gap = guardedDecoder(typeOf('Gap'));
+    const gapWith = (imputedSteps: number) => Buffer.from([...str('tep'), ...str('e'), 0, 0, 0, 0, ...varint(imputedSteps)]);
+    expect(undecodable(gap, gapWith(2 ** 31))).toBe('Gap.imputedSteps: 2147483648 does not fit in an int');
+    expect(undecodable(gap, gapWith(-(2 ** 31) - 1))).toBe('Gap.imputedSteps: -2147483649 does not fit in an int');
+    expect(gap(gapWith(2 ** 31 - 1))).toMatchObject({ imputedSteps: 2 ** 31 - 1 });
+    expect(gap(gapWith(-(2 ** 31)))).toMatchObject({ imputedSteps: -(2 ** 31) });
+  });
+
+  it("checks a block's size in bytes, by which a reader that dropped the field skips it", () => {
+    // A later Measurement may drop `units` (it has a default); its readers skip units by the block's size.
+    const schema = schemas.get('Measurement')!;
+    const reader = avro.Type.forSchema({ ...schema, fields: schema.fields.filter((f) => f.name !== 'units') } as avro.Schema);
+    const decode = guardedDecoder(typeOf('Measurement'), undefined, reader);
+    // values {}, then units as one block of -1 entries ({k: "kW"}, 5 bytes), tags {}, eventId "x", ingestedAt 0, batch null.
+    const withUnitsBlock = (blockBytes: number) =>
+      Buffer.from([...measurementHead, 0, ...varint(-1), ...varint(blockBytes), ...str('k'), ...str('kW'), 0, 0, ...str('x'), 0, 0]);
+    expect(decode(withUnitsBlock(5))).toMatchObject({ source: 'm', entity: 'e', eventId: 'x', batch: null });
+    // -2 sent avsc's skip back to the count, for ever.
+    expect(undecodable(decode, withUnitsBlock(-2))).toBe('Measurement.units: a block declares -2 bytes but its items take 5');
+    expect(undecodable(decode, withUnitsBlock(4))).toBe('Measurement.units: a block declares 4 bytes but its items take 5');
+  });
+
+  it('decodes 65,000 empty strings, and still checks the UTF-8 of strings that are not ASCII', () => {
+    // Each string used to cost a TextDecoder call: these 64 KB took about 50 ms.
+    const names = (strings: number[][]) =>
+      Buffer.from([...str('e'), 0, ...str('s'), 0, ...varint(strings.length), ...strings.flat(), 0, 0, 0, 0]);
+    const featureVector = guardedDecoder(typeOf('FeatureVector'));
+    expect((featureVector(names(Array.from({ length: 65_000 }, () => [0]))) as { names: string[] }).names).toEqual(Array(65_000).fill(''));
+    expect(featureVector(names([str('load'), str('température')]))).toMatchObject({ names: ['load', 'température'] });
+    expect(undecodable(featureVector, names([str('load'), [...varint(2), 0xc3, 0x28]]))).toBe(
+      'FeatureVector.names[1]: invalid UTF-8 in a string at byte 12',
+    );
+  });
+
   it('either decodes or refuses as undecodable every mutation of the golden bodies (seeded)', () => {
     let seed = 0x5eed;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed / 2 ** 31);

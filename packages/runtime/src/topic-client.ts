@@ -74,7 +74,7 @@ export class TopicClient {
     };
     for (const { topic, records } of topicRecords) {
       for (const r of records) {
-        const bytes = (typeof r.value === 'string' ? Buffer.byteLength(r.value) : (r.value?.length ?? 0)) + (r.key?.length ?? 0);
+        const bytes = recordBytes(r);
         if (requestBytes + bytes > maxRequestBytes) await send();
         let last = request[request.length - 1];
         if (last?.topic !== topic) {
@@ -143,6 +143,14 @@ export class TopicClient {
     await this.producer?.disconnect();
     await this.admin.disconnect();
   }
+}
+
+/** What a record adds to a request: key, value and headers (ingest's dead letters carry about 600 B of them). */
+function recordBytes(record: OutgoingRecord): number {
+  const length = (text: Buffer | string | null | undefined) => (typeof text === 'string' ? Buffer.byteLength(text) : (text?.length ?? 0));
+  let bytes = length(record.key) + length(record.value);
+  for (const [name, value] of Object.entries(record.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
 }
 
 function toRecord(message: KafkaMessage, partition: number): TopicRecord {

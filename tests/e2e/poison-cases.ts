@@ -55,8 +55,6 @@ export interface PoisonCase {
 
 // Defects in packages/runtime these cases expose (issue 8): each stalls a partition, fails a request for good, or lets a record through altered.
 const fetchStall = 'runtime: a record batch over GRIDSTREAM_MAX_BATCH_BYTES (256 KiB) is never fetched while another partition has data';
-const resolverThrows = 'runtime: guardedDecoder lets createResolver throw a plain Error, retried for ever';
-const notAvro = 'runtime: RegistrySerde takes every schema for Avro; a JSON Schema throws a TypeError, retried for ever';
 const protoDropped = 'runtime: avsc decodes a map key __proto__ by assignment, so the variable vanishes and the record passes';
 
 /** What building payloads needs from the running pipeline. */
@@ -253,8 +251,8 @@ export function poisonCases({ encodeRaw, featureVectorBytes, jsonSchemaId }: Cas
       ['r-dup-event-id', 'duplicated eventId with different values', { passes: 2 }, {
         records: [1, 2].map((load) => ({ key: 'meter:r-dup-event-id', value: rawOf('r-dup-event-id', { values: { load }, eventId: 'same-event' }) })),
       }],
-      ['r-feature-vector', 'FeatureVector (schema id of another subject)', validate('undecodable'), { record: { key: poison('r-feature-vector'), value: featureVectorBytes } }, resolverThrows],
-      ['r-json-schema', 'schema id of a JSON Schema', validate('undecodable'), { record: { key: poison('r-json-schema'), value: framed(jsonSchemaId, Buffer.from('{"load":1}')) } }, notAvro],
+      ['r-feature-vector', 'FeatureVector (schema id of another subject)', validate('undecodable'), { record: { key: poison('r-feature-vector'), value: featureVectorBytes } }],
+      ['r-json-schema', 'schema id of a JSON Schema', validate('undecodable'), { record: { key: poison('r-json-schema'), value: framed(jsonSchemaId, Buffer.from('{"load":1}')) } }],
     ] as const).map(([id, kind, outcome, payload, knownDefect]): PoisonCase => ({ id, kind, entry: 'raw', outcome, payload, ...(knownDefect && { knownDefect }) })),
   ];
 }

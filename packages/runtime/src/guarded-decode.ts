@@ -27,7 +27,13 @@ export function guardedDecoder(
   reader?: avro.Type,
 ): (body: Buffer) => unknown {
   // Data written with an older (or newer) version is read into the reader's shape: FULL_TRANSITIVE.
-  const resolver = reader && reader.createResolver(type);
+  let resolver: ReturnType<avro.Type["createResolver"]> | undefined;
+  try {
+    resolver = reader && reader.createResolver(type);
+  } catch (error) {
+    // A writer schema the reader cannot read (e.g. a FeatureVector's id on <p>.raw) is the record's fault: no retry fixes it.
+    throw new UndecodableError(`written with ${type.name ?? type.typeName}, which ${reader!.name ?? reader!.typeName} cannot read: ${(error as Error).message}`, { cause: error });
+  }
   return (body) => {
     const cursor = { body, pos: 0, itemsLeft: limits.maxItems, limits };
     walk(type, cursor, type.name?.split('.').pop() ?? type.typeName);

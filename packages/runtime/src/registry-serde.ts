@@ -58,7 +58,8 @@ export class RegistrySerde {
     if (!decoder) {
       decoder = this.writerType(schemaId).then((writer) => guardedDecoder(writer, this.limits, reader));
       byWriter.set(schemaId, decoder);
-      decoder.catch(() => byWriter.delete(schemaId)); // an outage must not be remembered
+      // An outage must not be remembered; a writer schema that cannot be read stays unreadable.
+      decoder.catch((error: unknown) => (error as { code?: string }).code === 'undecodable' || byWriter.delete(schemaId));
     }
     return { schemaId, value: (await decoder)(message.subarray(5)) };
   }
@@ -73,7 +74,8 @@ export class RegistrySerde {
       if (isHttpStatus(error, 404)) throw new UndecodableError(`schema id ${schemaId} is not in the registry`, { cause: error });
       throw new RegistryUnavailableError(`fetching schema ${schemaId}: ${(error as Error).message}`, { cause: error });
     }
-    // Rebuilt from its JSON so that this package's avsc owns the type.
+    // Rebuilt from its JSON so that this package's avsc owns the type. A JSON Schema or Protobuf id is no Avro type.
+    if (typeof (found as { schema?: unknown }).schema !== 'function') throw new UndecodableError(`schema id ${schemaId} is not an Avro schema`);
     return avro.Type.forSchema(found.schema() as avro.Schema);
   }
 }

@@ -12,6 +12,7 @@ import avro from 'avsc';
 import { expect, it, vi } from 'vitest';
 import { loadHistory, loadSchemas, samples, type AvroSchema } from '@gridstream/schemas';
 import { defaultDecodeLimits, guardedDecoder } from './guarded-decode.js';
+import { seededRandom, type SeededRandom } from '@gridstream/test-kit';
 
 // avsc seeds type.random() from Math.random() once, as it loads (vi.hoisted runs before the imports):
 // pin that draw so that a seed replays a run.
@@ -27,19 +28,6 @@ const inputCount = Number(process.env['GRIDSTREAM_FUZZ_INPUTS'] ?? 100_000);
 const slowMs = 50;
 const maxHeapGrowthBytes = 200 * 2 ** 20;
 
-/** mulberry32: small, fast and seedable, which Math.random is not. */
-function prng(start: number) {
-  let state = start >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  const int = (below: number) => Math.floor(next() * below);
-  return { next, int, pick: <T>(items: readonly T[]): T => items[int(items.length)]! };
-}
-type Prng = ReturnType<typeof prng>;
 
 /** Avro's zigzag varint, for any integer: beyond 64 bits too, to reach the guard's 10-byte limit. */
 function varint(value: bigint): number[] {
@@ -57,14 +45,14 @@ const invalidUtf8 = [[0xc3, 0x28], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90
 const splice = (body: Buffer, at: number, remove: number, insert: ArrayLike<number>) =>
   Buffer.concat([body.subarray(0, at), Buffer.from(insert as number[]), body.subarray(at + remove)]);
 
-function randomBytes(r: Prng, length: number): Buffer {
+function randomBytes(r: SeededRandom, length: number): Buffer {
   const bytes = Buffer.alloc(length + 3);
   for (let i = 0; i < length; i += 4) bytes.writeUInt32LE(r.int(2 ** 32), i);
   return bytes.subarray(0, length);
 }
 
 /** Each takes a valid body (and another one to splice in) and returns a damaged copy. */
-const mutations: Array<(r: Prng, body: Buffer, other: Buffer) => Buffer> = [
+const mutations: Array<(r: SeededRandom, body: Buffer, other: Buffer) => Buffer> = [
   function flipBits(r, body) {
     const copy = Buffer.from(body);
     for (let n = 1 + r.int(8); n > 0 && copy.length > 0; n--) copy[r.int(copy.length)]! ^= 1 << r.int(8);
@@ -138,7 +126,7 @@ function targetsOf(name: string, schema: AvroSchema): Target[] {
 
 const targets = [...loadSchemas()].map(([name, schema]) => targetsOf(name, schema));
 
-function nextInput(r: Prng): { target: Target; input: Buffer } {
+function nextInput(r: SeededRandom): { target: Target; input: Buffer } {
   const forSchema = r.pick(targets);
   const target = r.next() < 0.5 ? forSchema[0]! : r.pick(forSchema);
   // Random bytes, mostly short: 0..64 KiB.
@@ -150,7 +138,7 @@ function nextInput(r: Prng): { target: Target; input: Buffer } {
 }
 
 it(`decodes or refuses as undecodable ${inputCount} fuzzed inputs, each within ${slowMs} ms (seed ${seed})`, () => {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const outcomes = { decoded: 0, undecodable: 0 };
   const failures: string[] = [];
   let slowest = { ms: 0, target: '', bytes: 0 };

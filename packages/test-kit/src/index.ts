@@ -3,3 +3,4 @@ export { uniqueName } from './unique-name.js';
 export { waitUntil } from './wait-until.js';
 export { startScript, startService, waitForReady, type ServiceProcess } from './service-process.js';
 export { freePort } from './free-port.js';
+export { seededRandom, type SeededRandom } from './seeded-random.js';

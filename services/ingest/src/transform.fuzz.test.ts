@@ -12,6 +12,7 @@ import { expect, it } from 'vitest';
 import { dlqReasons, RegistrySerde, testContext } from '@gridstream/runtime';
 import { loadSchemas } from '@gridstream/schemas';
 import { ingestJson } from './transform.js';
+import { seededRandom, type SeededRandom } from '@gridstream/test-kit';
 
 const seed = Number(process.env['GRIDSTREAM_FUZZ_SEED'] ?? 1);
 const inputCount = Number(process.env['GRIDSTREAM_FUZZ_INPUTS'] ?? 100_000);
@@ -23,19 +24,6 @@ const ctx = testContext({ httpPort: 0, httpHost: '127.0.0.1', token: 'x'.repeat(
 const serde = new RegistrySerde({ register: async () => ({ id: 1 }) } as unknown as ConstructorParameters<typeof RegistrySerde>[0]);
 const measurementSchemaId = await serde.register('fuzz-value', loadSchemas().get('Measurement')!);
 
-/** mulberry32: small, fast and seedable, which Math.random is not. */
-function prng(start: number) {
-  let state = start >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  const int = (below: number) => Math.floor(next() * below);
-  return { next, int, pick: <T>(items: readonly T[]): T => items[int(items.length)]! };
-}
-type Prng = ReturnType<typeof prng>;
 
 const numbers = ['0', '-0', '1.25', '1767225600000', '9007199254740993', '1e308', '1e400', '-1e400', '1e-400', '0.1e-99999',
   `1${'0'.repeat(400)}`, '123456789012345678901234567890', '"NaN"', '"Infinity"', '"-Infinity"', 'NaN', '01', '1.', '.5', '-'];
@@ -44,14 +32,14 @@ const strings = ['"meter"', '"meter:M-0001"', '""', '"2026-01-01T00:00:00Z"', '"
 const keys = ['"load"', '"pv"', '"__proto__"', '"constructor"', '"toString"', '""', '"\\ud83d"', '"a.b"', '"0"'];
 const invalidUtf8 = [[0xc3, 0x28], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xff], [0x80]];
 
-function randomBytes(r: Prng, length: number): Uint8Array {
+function randomBytes(r: SeededRandom, length: number): Uint8Array {
   const bytes = Buffer.alloc(length + 3);
   for (let i = 0; i < length; i += 4) bytes.writeUInt32LE(r.int(2 ** 32), i);
   return bytes.subarray(0, length);
 }
 
 /** A canonical event as text, each slot filled with a realistic or a nasty value. */
-function eventText(r: Prng): string {
+function eventText(r: SeededRandom): string {
   const value = () => (r.next() < 0.7 ? r.pick(numbers) : r.pick(strings));
   const map = (of: () => string) => `{${Array.from({ length: r.int(4) }, () => `${r.pick(keys)}:${of()}`).join(',')}}`;
   const fields = [
@@ -65,12 +53,12 @@ function eventText(r: Prng): string {
   return `{${fields.join(',')}}`;
 }
 
-function messageText(r: Prng): string {
+function messageText(r: SeededRandom): string {
   return r.next() < 0.7 ? eventText(r) : `[${Array.from({ length: r.int(6) }, () => eventText(r)).join(',')}]`;
 }
 
 /** Each takes a message and returns a damaged copy. */
-const mutations: Array<(r: Prng, text: string) => Uint8Array> = [
+const mutations: Array<(r: SeededRandom, text: string) => Uint8Array> = [
   function flipBits(r, text) {
     const bytes = Buffer.from(text);
     for (let n = 1 + r.int(8); n > 0 && bytes.length > 0; n--) bytes[r.int(bytes.length)]! ^= 1 << r.int(8);
@@ -103,14 +91,14 @@ const mutations: Array<(r: Prng, text: string) => Uint8Array> = [
   },
 ];
 
-function nextInput(r: Prng): Uint8Array {
+function nextInput(r: SeededRandom): Uint8Array {
   if (r.next() < 0.1) return randomBytes(r, Math.floor(65_536 * r.next() ** 3));
   const text = messageText(r);
   return r.next() < 0.2 ? Buffer.from(text) : r.pick(mutations)(r, text);
 }
 
 it(`gives Measurements or dead letters for ${inputCount} fuzzed ingest.json messages (seed ${seed})`, () => {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const outcomes = { emitted: 0, deadLettered: 0, mostOutputs: 0 };
   const failures: string[] = [];
   let slowest = { ms: 0, bytes: 0 };

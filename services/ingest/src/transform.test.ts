@@ -21,4 +21,10 @@ describe('ingestJson', () => {
     expect(results.map((r) => r.kind)).toEqual(['emit', 'dead-letter']);
     expect(results[1]).toMatchObject({ reason: 'wrong_type', fieldPath: 'ts', message: expect.stringMatching(/^element 2: ts is epoch milliseconds/) as unknown });
   });
+
+  it('dead-letters a message once however many of its elements are bad (each dead letter carries the whole message)', () => {
+    const results = ingestJson(bytes([{ ...event, ts: 'yesterday' }, event, 0, { ...event, entity: undefined }]), undefined, ctx);
+    expect(results.map((r) => r.kind)).toEqual(['emit', 'dead-letter']);
+    expect(results[1]).toMatchObject({ reason: 'wrong_type', fieldPath: 'ts', message: expect.stringMatching(/^ts is epoch milliseconds.*\(and 2 more bad elements in this message\)$/) as unknown });
+  });
 });

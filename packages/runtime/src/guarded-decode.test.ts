@@ -34,6 +34,12 @@ function undecodable(decode: (body: Buffer) => unknown, body: Buffer): string {
 }
 
 describe('guardedDecoder', () => {
+  it('refuses a map key "__proto__", which avsc would drop into the prototype (a variable gone unnoticed)', () => {
+    const values = [...varint(1), ...str('__proto__'), ...new Array(8).fill(0), 0];
+    const body = Buffer.from([...measurementHead, ...values]);
+    expect(undecodable(measurement, body)).toMatch(/values: a map key "__proto__"/);
+  });
+
   it.each(Object.keys(samples))('decodes the golden %s body to its sample', (name) => {
     expect(guardedDecoder(typeOf(name))(bodyOf(name))).toEqual(samples[name as keyof typeof samples]);
   });

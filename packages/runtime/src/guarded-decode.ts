@@ -111,7 +111,12 @@ function walk(type: avro.Type, c: Cursor, path: string): void {
     case 'map': {
       const values = (type as avro.types.MapType).valuesType;
       return walkBlocks(c, path, 1 + minBytes(values), (i) => {
+        const keyStart = c.pos;
         walk(stringType, c, `${path}{key ${i}}`);
+        // avsc assigns map entries to a plain object, where this key would vanish into the prototype.
+        if (c.pos - keyStart === 1 + protoKey.length && c.body.subarray(keyStart + 1, c.pos).equals(protoKey)) {
+          throw new UndecodableError(`${path}: a map key "__proto__" cannot be read into an object`);
+        }
         walk(values, c, `${path}{${i}}`);
       });
     }
@@ -127,6 +132,7 @@ function walk(type: avro.Type, c: Cursor, path: string): void {
 }
 
 const stringType = avro.Type.forSchema('string');
+const protoKey = Buffer.from('__proto__');
 
 /** Array and map data come in blocks: a count (negative: followed by the block's byte size), items, and 0 at the end. */
 function walkBlocks(c: Cursor, path: string, minItemBytes: number, walkItem: (index: number) => void): void {

@@ -1,7 +1,7 @@
 // The main job (scripts/demo): every service as its own supervised process on topics of this run,
 // the simulator sending DEMO_HOURS of meter, EIA, weather and TEP events (with injected faults)
 // over DEMO_MINUTES, a live view of the pipeline, then where the results are. Ctrl-C stops all.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -90,27 +90,45 @@ const refresh = async () => {
     console.log(`${lastFrame}\n`);
   }
 };
+let viewOn = false;
 let viewTimer: NodeJS.Timeout | null = null;
+let refreshing: Promise<void> = Promise.resolve();
 const startView = () => {
-  const tick = () => void refresh().finally(() => (viewTimer = setTimeout(tick, 1_000)));
+  viewOn = true;
+  const tick = () => {
+    refreshing = refresh()
+      .catch(() => undefined)
+      .finally(() => {
+        if (viewOn) viewTimer = setTimeout(tick, 1_000);
+      });
+  };
   tick();
 };
-const stopView = () => viewTimer && clearTimeout(viewTimer);
+/** Stops the redraws and waits for one in flight, so nothing overwrites what is printed next. */
+const stopView = async () => {
+  viewOn = false;
+  if (viewTimer) clearTimeout(viewTimer);
+  await refreshing;
+};
 
+const client = new TopicClient({ brokers: config.servers.KAFKA_BROKERS.split(','), registryUrl: config.servers.SCHEMA_REGISTRY_URL, clientId: 'gridstream-demo' });
+let simulator: ChildProcess | null = null;
 let stopping = false;
 const stopAll = async (code: number) => {
   if (stopping) return;
   stopping = true;
-  stopView();
+  await stopView();
+  simulator?.kill('SIGTERM');
   console.log(`\nstopping the services (their logs stay in ${config.logDir})`);
+  await client.close().catch(() => undefined);
   await supervisor.stopAll();
   process.exit(code);
 };
 process.on('SIGINT', () => void stopAll(130));
 process.on('SIGTERM', () => void stopAll(143));
 
-const client = await new TopicClient({ brokers: config.servers.KAFKA_BROKERS.split(','), registryUrl: config.servers.SCHEMA_REGISTRY_URL, clientId: 'gridstream-demo' }).connect();
 try {
+  await client.connect();
   console.log(`starting ${services.join(', ')} and the web view on topics ${config.prefix}.*; logs in ${config.logDir}`);
   for (const service of services) await until(`${service} to be ready`, async () => (await fetch(`http://127.0.0.1:${defaultOpsPorts[service]}/readyz`)).ok, 300_000);
   startView();
@@ -122,8 +140,8 @@ try {
   simulatorState = 'done; the pipeline drains';
   await drained();
   simulatorState = 'done; pipeline drained';
+  await stopView();
   await refresh();
-  stopView();
   if (!tty) console.log(lastFrame);
   await summary();
   if (keepRunning) {
@@ -131,14 +149,10 @@ try {
     startView();
   }
 } catch (error) {
-  console.error(`\ndemo failed: ${(error as Error).message}`);
-  await client.close();
+  if (!stopping) console.error(`\ndemo failed: ${(error as Error).message}`);
   await stopAll(1);
 }
-if (!keepRunning) {
-  await client.close();
-  await stopAll(0);
-}
+if (!keepRunning) await stopAll(0);
 
 /** Fails naming the first port another program holds, e.g. a demo still running with --keep. */
 async function portsFree(ports: number[]): Promise<void> {
@@ -167,7 +181,8 @@ function runSimulator(args: string[]): Promise<number | null> {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...serviceEnv },
     stdio: ['ignore', log, log],
   });
-  return new Promise((resolve) => child.once('exit', (code) => (closeSync(log), resolve(code))));
+  simulator = child;
+  return new Promise((resolve) => child.once('exit', (code) => (closeSync(log), (simulator = null), resolve(code))));
 }
 
 /** Every group caught up and nothing moving for longer than the idle spells, or a warning after 5 min. */

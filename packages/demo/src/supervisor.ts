@@ -36,7 +36,7 @@ export class Supervisor {
   }
 
   /** Starts `script` (a path under cwd) with `args` and exactly `env` (plus PATH and HOME). */
-  start(name: string, script: string, args: string[], env: Record<string, string>, onCrash?: (program: Supervised) => void): Supervised {
+  start(name: string, script: string, args: string[], env: Record<string, string>): Supervised {
     if (this.programs.has(name)) throw new Error(`supervisor: "${name}" is already running`);
     const { initial, max } = this.options.restartDelayMs ?? { initial: 1_000, max: 30_000 };
     const logPath = join(this.options.logDir, `${name}.log`);
@@ -69,7 +69,6 @@ export class Supervisor {
           crashesInARow = Date.now() - startedMs > max ? 1 : crashesInARow + 1;
           const delayMs = Math.min(initial * 2 ** (crashesInARow - 1), max);
           log.write(`[supervisor] ${name} exited (${program.lastExit}); restarting in ${delayMs} ms\n`);
-          onCrash?.(program);
           program.timer = setTimeout(() => {
             program.timer = null;
             if (this.stopping) return;

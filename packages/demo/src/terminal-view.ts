@@ -4,7 +4,7 @@ import type { PipelineStatus } from '@gridstream/cli/pipeline-status';
 export interface DemoState {
   prefix: string;
   elapsedS: number;
-  /** e.g. "sending, 41 % of 12 345 events" or "done: 12 345 events sent". */
+  /** What the simulator is doing, e.g. "done; the pipeline drains". */
   simulator: string;
   /** Restarts per service by the supervisor, and why the latest. */
   restarts: Map<string, { count: number; lastExit: string | null }>;

@@ -38,6 +38,9 @@ describe('guardedDecoder', () => {
     const values = [...varint(1), ...str('__proto__'), ...new Array(8).fill(0), 0];
     const body = Buffer.from([...measurementHead, ...values]);
     expect(undecodable(measurement, body)).toMatch(/values: a map key "__proto__"/);
+    // Its length 9 spelled in two varint bytes (0x92 0x00) as well.
+    const longLength = Buffer.from([...measurementHead, ...varint(1), 0x92, 0x00, ...Buffer.from('__proto__'), ...new Array(8).fill(0), 0]);
+    expect(undecodable(measurement, longLength)).toMatch(/values: a map key "__proto__"/);
   });
 
   it.each(Object.keys(samples))('decodes the golden %s body to its sample', (name) => {

@@ -111,10 +111,11 @@ function walk(type: avro.Type, c: Cursor, path: string): void {
     case 'map': {
       const values = (type as avro.types.MapType).valuesType;
       return walkBlocks(c, path, 1 + minBytes(values), (i) => {
-        const keyStart = c.pos;
+        const key = { ...c, pos: c.pos };
         walk(stringType, c, `${path}{key ${i}}`);
         // avsc assigns map entries to a plain object, where this key would vanish into the prototype.
-        if (c.pos - keyStart === 1 + protoKey.length && c.body.subarray(keyStart + 1, c.pos).equals(protoKey)) {
+        // Its length is read again, as a varint may spell 9 in more than one byte.
+        if (readLong(key, path) === protoKey.length && c.body.subarray(key.pos, c.pos).equals(protoKey)) {
           throw new UndecodableError(`${path}: a map key "__proto__" cannot be read into an object`);
         }
         walk(values, c, `${path}{${i}}`);

@@ -64,8 +64,8 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
   const config = parseConfig(definition.config, env) as Config;
   const { stage } = definition;
   const log = pino({ level: runtime.logLevel, base: { stage } });
-  const metrics = stageMetrics(definition.stage);
-  metrics.sinkWriteFailing.set({ stage: definition.stage }, 0);
+  const metrics = stageMetrics(stage);
+  metrics.sinkWriteFailing.set({ stage }, 0);
   const topics = topicNames(runtime.topicPrefix);
   const kafka = new Kafka({ clientId: `gridstream-${stage}`, brokers: [...runtime.brokers], logCreator: kafkaLogger(log) });
   const admin = kafka.admin();
@@ -166,6 +166,10 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       assigned = Object.values(payload.memberAssignment).reduce((sum, partitions) => sum + partitions.length, 0);
       metrics.assignedPartitions.set({ stage }, assigned);
+      // A failing partition that moved to another instance is that instance's to report.
+      const mine = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)));
+      for (const key of failures.keys()) if (!mine.has(key)) failures.delete(key);
+      metrics.sinkWriteFailing.set({ stage }, failures.size > 0 ? 1 : 0);
     });
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize !== 0 || stopping) return;

@@ -39,6 +39,12 @@ describe('pipeline status from /metrics', () => {
     expect(status.deadLetters).toEqual([{ stage: 'clean', reason: 'late', count: 4 }]);
   });
 
+  it('reads a counter that went down as a restarted service counting from 0, as Prometheus does', () => {
+    const before = scrape(0, { clean: clean(300, 0) });
+    const afterRestart = scrape(1_000, { clean: clean(40, 0) });
+    expect(pipelineStatus(afterRestart, before).stages[0]).toMatchObject({ inPerS: 40, outPerS: 30 });
+  });
+
   it('takes end-to-end latency over the records since the previous scrape', () => {
     const first = scrape(0, { 'redis-sink': sink([10, 10, 10, 10]) });
     const second = scrape(1_000, { 'redis-sink': sink([10, 10, 110, 110]) });

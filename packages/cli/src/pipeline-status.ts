@@ -70,52 +70,80 @@ export interface PipelineStatus {
   endToEnd: { count: number; p50S: number; p99S: number } | null;
 }
 
-const sum = (samples: MetricSample[], name: string, keep: (labels: Record<string, string>) => boolean = () => true) =>
-  samples.filter((s) => s.name === name && keep(s.labels)).reduce((total, s) => total + s.value, 0);
+export type Labels = Record<string, string>;
+
+/** Sums a metric's samples by a key of their labels (Prometheus' `sum by`); a null key leaves the sample out. */
+export function sumBy(samples: MetricSample[], name: string, keyOf: (labels: Labels) => string | null): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const s of samples) {
+    const key = s.name === name ? keyOf(s.labels) : null;
+    if (key !== null) sums.set(key, (sums.get(key) ?? 0) + s.value);
+  }
+  return sums;
+}
+
+/**
+ * How much each counter grew from one scrape to the next, by key, summed over the endpoints that
+ * answered both times. A counter lower than before belongs to a restarted service and grew from 0,
+ * as Prometheus' rate reads a reset; so did a key new in the later scrape (prom-client shows a
+ * labelled series from its first increment on).
+ */
+export function increases(before: Scrape, now: Scrape, name: string, keyOf: (labels: Labels) => string | null): Map<string, number> {
+  const total = new Map<string, number>();
+  for (const [endpoint, samples] of now.byStage) {
+    const earlier = before.byStage.get(endpoint);
+    if (!samples || !earlier) continue;
+    const then = sumBy(earlier, name, keyOf);
+    for (const [key, value] of sumBy(samples, name, keyOf)) {
+      const was = then.get(key) ?? 0;
+      total.set(key, (total.get(key) ?? 0) + (value >= was ? value - was : value));
+    }
+  }
+  return total;
+}
 
 /** Counts a stage passes on; the quality figures and feature's weather side input are internal. */
-const passedOn = (labels: Record<string, string>) => !/\.(quality\.parts|weather)$/.test(labels.topic ?? '');
+const passedOn = (labels: Labels) => (/\.(quality\.parts|weather)$/.test(labels.topic ?? '') ? null : (labels.stage ?? null));
+const byStage = (labels: Labels) => labels.stage ?? null;
 
 /** The pipeline's status from a scrape and, for rates, the one before it. */
 export function pipelineStatus(current: Scrape, previous: Scrape | null): PipelineStatus {
   const seconds = previous ? (current.atMs - previous.atMs) / 1000 : 0;
+  const rates = (name: string, keyOf: (labels: Labels) => string | null) => (previous && seconds > 0 ? increases(previous, current, name, keyOf) : null);
+  const inRates = rates('gridstream_records_in_total', byStage);
+  const outRates = rates('gridstream_records_out_total', passedOn);
   const stages: StageStatus[] = [];
   const deadLetters: PipelineStatus['deadLetters'] = [];
   for (const [stage, samples] of current.byStage) {
-    const before = previous?.byStage.get(stage) ?? null;
-    const recordsIn = samples ? sum(samples, 'gridstream_records_in_total') : 0;
-    const recordsOut = samples ? sum(samples, 'gridstream_records_out_total', passedOn) : 0;
-    const rate = (now: number, name: string, keep?: (labels: Record<string, string>) => boolean) =>
-      samples && before && seconds > 0 ? Math.max(0, now - sum(before, name, keep)) / seconds : null;
+    const answered = samples !== null && (previous?.byStage.get(stage) ?? null) !== null;
     const eventLags = (samples ?? []).filter((s) => s.name === 'gridstream_event_time_lag_seconds').map((s) => s.value);
     stages.push({
       stage,
       up: samples !== null,
-      recordsIn,
-      recordsOut,
-      inPerS: rate(recordsIn, 'gridstream_records_in_total'),
-      outPerS: rate(recordsOut, 'gridstream_records_out_total', passedOn),
-      lag: samples ? sum(samples, 'gridstream_consumer_lag_records') : 0,
+      recordsIn: sumBy(samples ?? [], 'gridstream_records_in_total', byStage).get(stage) ?? 0,
+      recordsOut: sumBy(samples ?? [], 'gridstream_records_out_total', passedOn).get(stage) ?? 0,
+      inPerS: inRates && answered ? (inRates.get(stage) ?? 0) / seconds : null,
+      outPerS: outRates && answered ? (outRates.get(stage) ?? 0) / seconds : null,
+      lag: sumBy(samples ?? [], 'gridstream_consumer_lag_records', byStage).get(stage) ?? 0,
       eventTimeLagS: eventLags.length > 0 ? Math.max(...eventLags) : null,
     });
     for (const s of samples ?? []) {
       if (s.name === 'gridstream_dlq_records_total' && s.value > 0) deadLetters.push({ stage, reason: s.labels.reason ?? '', count: s.value });
     }
   }
-  return { stages, deadLetters, endToEnd: endToEndLatency(current.byStage.get('redis-sink') ?? null, previous?.byStage.get('redis-sink') ?? null) };
+  return { stages, deadLetters, endToEnd: endToEndLatency(current, previous) };
 }
 
-function endToEndLatency(samples: MetricSample[] | null, before: MetricSample[] | null): PipelineStatus['endToEnd'] {
-  const buckets = (of: MetricSample[] | null) =>
-    new Map((of ?? []).filter((s) => s.name === 'gridstream_end_to_end_latency_seconds_bucket').map((s) => [Number(s.labels.le === '+Inf' ? Infinity : s.labels.le), s.value]));
-  const now = buckets(samples);
-  const then = buckets(before);
-  const total = (now.get(Infinity) ?? 0) - (then.get(Infinity) ?? 0);
-  // Nothing new since the last scrape: show every record so far rather than nothing.
-  const delta = [...now].map(([le, count]) => ({ le, count: total > 0 ? count - (then.get(le) ?? 0) : count })).sort((a, b) => a.le - b.le);
-  const count = delta.at(-1)?.count ?? 0;
+/** Over the records since the previous scrape (a restarted sink's counts grow from 0), or all so far when none came. */
+function endToEndLatency(current: Scrape, previous: Scrape | null): PipelineStatus['endToEnd'] {
+  const name = 'gridstream_end_to_end_latency_seconds_bucket';
+  const byLe = (labels: Labels) => labels.le ?? null;
+  const recent = previous ? increases(previous, current, name, byLe) : new Map<string, number>();
+  const counts = (recent.get('+Inf') ?? 0) > 0 ? recent : sumBy([...current.byStage.values()].flatMap((s) => s ?? []), name, byLe);
+  const buckets = [...counts].map(([le, count]) => ({ le: le === '+Inf' ? Infinity : Number(le), count })).sort((a, b) => a.le - b.le);
+  const count = buckets.at(-1)?.count ?? 0;
   if (count === 0) return null;
-  return { count, p50S: histogramQuantile(delta, 0.5), p99S: histogramQuantile(delta, 0.99) };
+  return { count, p50S: histogramQuantile(buckets, 0.5), p99S: histogramQuantile(buckets, 0.99) };
 }
 
 /**

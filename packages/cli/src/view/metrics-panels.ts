@@ -1,39 +1,7 @@
 // The pipeline panels from the services' own /metrics instead of Prometheus: a history of scrapes
 // a few seconds apart, with rates and latency quantiles taken between consecutive scrapes.
-import { histogramQuantile, type MetricSample, type Scrape } from '../pipeline-status.js';
+import { histogramQuantile, increases, sumBy, type Labels, type Scrape } from '../pipeline-status.js';
 import type { Panel, Series } from './panel.js';
-
-type Labels = Record<string, string>;
-
-/** Sums a metric's samples by a key of their labels (Prometheus' `sum by`); a null key leaves the sample out. */
-function sumBy(samples: MetricSample[], name: string, keyOf: (labels: Labels) => string | null): Map<string, number> {
-  const sums = new Map<string, number>();
-  for (const s of samples) {
-    const key = s.name === name ? keyOf(s.labels) : null;
-    if (key !== null) sums.set(key, (sums.get(key) ?? 0) + s.value);
-  }
-  return sums;
-}
-
-/**
- * How much each counter grew from one scrape to the next, by key, summed over the endpoints that
- * answered both times. A counter lower than before belongs to a restarted service and grew from 0,
- * as Prometheus' rate reads a reset; so did a key new in the later scrape (prom-client shows a
- * labelled series from its first increment on).
- */
-function increases(before: Scrape, now: Scrape, name: string, keyOf: (labels: Labels) => string | null): Map<string, number> {
-  const total = new Map<string, number>();
-  for (const [endpoint, samples] of now.byStage) {
-    const earlier = before.byStage.get(endpoint);
-    if (!samples || !earlier) continue;
-    const then = sumBy(earlier, name, keyOf);
-    for (const [key, value] of sumBy(samples, name, keyOf)) {
-      const was = then.get(key) ?? 0;
-      total.set(key, (total.get(key) ?? 0) + (value >= was ? value - was : value));
-    }
-  }
-  return total;
-}
 
 /** One series per key seen anywhere in the history, a point per scrape, null where the key had no value. */
 function seriesOver(history: readonly Scrape[], valuesAt: (index: number) => Map<string, number>): Series[] {

@@ -2,11 +2,11 @@ import { parseArgs } from 'node:util';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { z } from 'zod';
 import { defaultOpsPorts, parseConfig } from '@gridstream/runtime';
+import { topicPrefixPattern } from '@gridstream/schemas';
 import { newestPipeline, readDashboard } from './view/dashboard-panels.js';
 import { startViewServer } from './view/server.js';
 
 const usage = `usage: gridstream view [--port 18088] [--pipeline <topic prefix>] [--metrics host:port,...]`;
-const topicPrefix = /^[A-Za-z0-9._-]{1,200}$/;
 
 /** InfluxDB as the InfluxDB sink reads it, and the pipeline the services were started with, if set. */
 export const ViewConfig = z
@@ -15,7 +15,7 @@ export const ViewConfig = z
     INFLUX_TOKEN: z.string().min(1).describe(`an InfluxDB API token that can read the bucket (eval "$(scripts/stack env)" sets the local stack's)`),
     INFLUX_ORG: z.string().min(1).default('gridstream').describe('the organisation name'),
     INFLUX_BUCKET: z.string().min(1).default('gridstream').describe('the bucket name'),
-    GRIDSTREAM_TOPIC_PREFIX: z.string().regex(topicPrefix).optional().describe("1-200 letters, digits, '.', '_' or '-'"),
+    GRIDSTREAM_TOPIC_PREFIX: z.string().regex(topicPrefixPattern).optional().describe("1-200 letters, digits, '.', '_' or '-'"),
   })
   .transform((env) => ({ url: env.INFLUX_URL.replace(/\/$/, ''), token: env.INFLUX_TOKEN, org: env.INFLUX_ORG, bucket: env.INFLUX_BUCKET, topicPrefix: env.GRIDSTREAM_TOPIC_PREFIX }));
 
@@ -29,7 +29,7 @@ export async function viewCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string', default: '18088' }, pipeline: { type: 'string' }, metrics: { type: 'string' } } });
   const port = Number(values.port);
   const addresses = values.metrics?.split(',') ?? Object.values(defaultOpsPorts).sort((a, b) => a - b).map((opsPort) => `127.0.0.1:${opsPort}`);
-  if (!/^\d+$/.test(values.port) || port > 65535 || (values.pipeline !== undefined && !topicPrefix.test(values.pipeline)) || !addresses.every((a) => /^[^\s/]+:\d+$/.test(a))) {
+  if (!/^\d+$/.test(values.port) || port > 65535 || (values.pipeline !== undefined && !topicPrefixPattern.test(values.pipeline)) || !addresses.every((a) => /^[^\s/]+:\d+$/.test(a))) {
     throw configError(usage);
   }
   const config = parseConfig(ViewConfig, process.env);

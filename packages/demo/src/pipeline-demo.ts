@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { pipelineStatus, scrapeServices, type Scrape } from '@gridstream/cli/pipeline-status';
 import { FeatureClient } from '@gridstream/feature-client';
 import { defaultOpsPorts, parseConfig, TopicClient } from '@gridstream/runtime';
-import { topicNames, type QualityReport, type Stage } from '@gridstream/schemas';
+import { topicNames, topicPrefixPattern, type QualityReport, type Stage } from '@gridstream/schemas';
 import { Supervisor } from './supervisor.js';
 import { renderFrame } from './terminal-view.js';
 
@@ -20,7 +20,7 @@ const DemoConfig = z
     // Each run its own topics: clean would call a second run's records late or repeats.
     GRIDSTREAM_TOPIC_PREFIX: z
       .string()
-      .regex(/^[A-Za-z0-9._-]{1,200}$/)
+      .regex(topicPrefixPattern)
       .default(`gridstream-demo-${Math.floor(Date.now() / 1000)}`)
       .describe("the topic prefix of this run: 1-200 letters, digits, '.', '_' or '-'"),
     KAFKA_BROKERS: z.string().default('127.0.0.1:19092').describe('host:port[,host:port...]'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Stage } from '@gridstream/schemas';
+import { topicPrefixPattern, type Stage } from '@gridstream/schemas';
 
 /** Each stage's default ops port (/metrics, /healthz, /readyz), so a whole pipeline fits on one host. */
 export const defaultOpsPorts: Record<Stage, number> = {
@@ -33,7 +33,7 @@ export function runtimeConfigSchema(stage: Stage) {
     .object({
       GRIDSTREAM_TOPIC_PREFIX: z
         .string()
-        .regex(/^[A-Za-z0-9._-]{1,200}$/)
+        .regex(topicPrefixPattern)
         .default('gridstream')
         .describe("1-200 letters, digits, '.', '_' or '-'"),
       KAFKA_BROKERS: z

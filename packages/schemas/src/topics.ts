@@ -4,14 +4,14 @@ import type { CleanMeasurement, FeatureVector, Gap, Measurement, QualityPart, Qu
 export type Stage = 'ingest' | 'validate' | 'clean' | 'feature' | 'quality' | 'window' | 'redis-sink' | 'influx-sink';
 
 /** A topic prefix becomes part of topic names: Kafka allows letters, digits, '.', '_' and '-'. */
-const validPrefix = /^[A-Za-z0-9._-]{1,200}$/;
+export const topicPrefixPattern = /^[A-Za-z0-9._-]{1,200}$/;
 
 /**
  * Every topic, subject and consumer-group name, derived from the topic prefix.
  * `topicNames('gridstream').valid` is `gridstream.valid`.
  */
 export function topicNames(prefix: string) {
-  if (!validPrefix.test(prefix)) {
+  if (!topicPrefixPattern.test(prefix)) {
     throw new Error(`topic prefix "${prefix}": use 1-200 letters, digits, '.', '_' or '-', e.g. gridstream`);
   }
   return {

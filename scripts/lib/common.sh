@@ -51,3 +51,23 @@ ensure_workspace() {
     die "pnpm install failed; see the output above"
   printf '%s' "$pnpm"
 }
+
+# apt_install PACKAGE: installs a Debian package (with sudo unless root), running apt-get update
+# once when the first try fails (a fresh machine may have no package lists yet).
+apt_install() {
+  local package="$1" sudo=()
+  need apt-get "install Debian's $package package with your system's package manager"
+  ((EUID == 0)) || { need sudo "run as root, or install Debian's $package yourself"; sudo=(sudo); }
+  local install=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package")
+  "${install[@]}" >&2 && return 0
+  say "$package: apt-get install failed; running apt-get update and trying once more"
+  "${sudo[@]}" apt-get update -qq >&2 || die "$package: apt-get update failed"
+  "${install[@]}" >&2 || die "$package: apt-get install $package failed"
+}
+
+# apt_update: apt-get update with sudo unless root.
+apt_update() {
+  local sudo=()
+  ((EUID == 0)) || { need sudo "run as root, or run apt-get update yourself"; sudo=(sudo); }
+  "${sudo[@]}" apt-get update -qq >&2
+}

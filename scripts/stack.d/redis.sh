@@ -5,14 +5,9 @@ REDIS_PORT="$(port_var GRIDSTREAM_REDIS_PORT 16379)"
 
 redis_install() {
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null && return 0
-  need apt-get "install redis-server (and redis-tools) with your system's package manager"
-  local sudo=()
-  ((EUID == 0)) || { need sudo "run as root, or install Debian's redis-server yourself"; sudo=(sudo); }
   say "redis: installing Debian's redis-server with apt-get"
-  "${sudo[@]}" apt-get update -qq >&2 || die "redis: apt-get update failed"
   # The package's own service is not used (and may not start here); ours runs from scripts/stack.
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends redis-server >&2 ||
-    die "redis: apt-get install redis-server failed"
+  apt_install redis-server
 }
 
 redis_start() {

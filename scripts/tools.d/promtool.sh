@@ -19,7 +19,7 @@ promtool_install() {
   if ! (cd "$tmp" && apt-get download -q prometheus >&2); then
     # A fresh machine may have no package lists yet.
     say "promtool: download failed; running apt-get update and trying once more"
-    apt-get update -q >&2 || die "promtool: apt-get update failed; see the output above"
+    apt_update || die "promtool: apt-get update failed; see the output above"
     (cd "$tmp" && apt-get download -q prometheus >&2) || die "promtool: apt-get download prometheus failed; see the output above"
   fi
   mkdir -p "$tmp/root" "$dir"

@@ -125,6 +125,26 @@ export class PipelineFixture {
     await waitUntil('the idle flush to close the last steps', async () => (await this.client.readAll(this.t.clean)).length >= expected, 60_000, 1_000);
   }
 
+  /**
+   * Runs a stage through rebalances: a second instance joins the first (the group splits the
+   * partitions and the newcomer restores their state), the first is killed (the survivor takes its
+   * partitions over after the session timeout), and a third joins; then waits for the input's end.
+   */
+  async runRebalanced(stage: Stage, input: string, extra: Record<string, string>): Promise<void> {
+    const total = await this.lag(stage, input);
+    const progressed = (share: number) => async () => (await this.lag(stage, input)) <= total * (1 - share);
+    const first = this.run(stage, extra);
+    await this.withLogsOf([stage], waitUntil('the first instance to make progress', progressed(0.1), 90_000, 50));
+    this.run(stage, extra);
+    await this.withLogsOf([stage], waitUntil('both instances to make progress', progressed(0.3), 90_000, 50));
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    expect(await this.lag(stage, input), `${stage} killed before the end of its input`).toBeGreaterThan(0);
+    await this.withLogsOf([stage], waitUntil('the survivor to make progress', progressed(0.6), 90_000, 50));
+    this.run(stage, extra);
+    await this.withLogsOf([stage], waitUntil(`${stage} to catch up`, async () => (await this.lag(stage, input)) === 0, 120_000, 250));
+  }
+
   /** Starts a stage, kills it with SIGKILL as soon as it has committed something, twice, then lets a third instance finish. */
   async runKilledTwice(stage: Stage, input: string, extra: Record<string, string>): Promise<void> {
     for (const _ of [1, 2]) {

@@ -51,15 +51,18 @@ const config = parseConfig(DemoConfig, process.env);
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const ingestPort = 18090;
 const services: Stage[] = ['ingest', 'validate', 'clean', 'feature', 'quality', 'window', 'redis-sink', 'influx-sink'];
-/** Quiet spells after which clean and feature close what they hold: the last steps of each entity wait this long. */
-const idleMs = 10_000;
+/** Quiet spells after which clean closes the last steps it holds, and feature stops waiting for a quiet station's weather. */
+const cleanIdleMs = 10_000;
+// Longer than clean's: the last hour of weather comes out of clean's idle close, and a load vector
+// given up on before it arrives would join the hour before.
+const weatherIdleMs = 2 * cleanIdleMs;
 const serviceEnv: Record<string, string> = {
   ...config.servers,
   GRIDSTREAM_TOPIC_PREFIX: config.prefix,
   INGEST_TOKEN: randomBytes(16).toString('hex'),
   INGEST_HTTP_PORT: String(ingestPort),
-  CLEAN_IDLE_MS: String(idleMs),
-  FEATURE_WEATHER_IDLE_MS: String(idleMs),
+  CLEAN_IDLE_MS: String(cleanIdleMs),
+  FEATURE_WEATHER_IDLE_MS: String(weatherIdleMs),
   // A day of hourly steps every 6 hours, so a two-day run gives sequences.
   WINDOW_SEQ_LEN: '24',
   WINDOW_STRIDE: '6',
@@ -205,7 +208,7 @@ async function drained(): Promise<void> {
     const out = previous ? [...previous.byStage.values()].flatMap((s) => s ?? []).filter((s) => s.name === 'gridstream_records_out_total').reduce((n, s) => n + s.value, 0) : 0;
     if (lag > 0 || out !== lastOut) quietSinceMs = Date.now();
     lastOut = out;
-    if (Date.now() - quietSinceMs > idleMs + 5_000) return;
+    if (Date.now() - quietSinceMs > weatherIdleMs + 5_000) return;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   console.log('warning: the pipeline has not settled after 5 minutes; the figures below are not final');

@@ -82,20 +82,10 @@ export function event(id: string, overrides: Record<string, unknown> = {}) {
 /** A good event, by entity only: it must reach `<p>.valid`. */
 export const goodEvent = (id: string) => ({ source: 'meter', entity: `meter:${id}`, ts, values: { load: 2 }, units: { load: 'kW' }, tags: { tz: 'UTC' } });
 
+/** The same event as a foreign producer's Measurement on `<p>.raw`. */
 export function measurement(id: string, overrides: Partial<Measurement> = {}): Measurement {
   const { tags, ...rest } = overrides;
-  return {
-    source: 'meter',
-    entity: `meter:${id}`,
-    ts,
-    values: { load: 1.5 },
-    units: { load: 'kW' },
-    eventId: `foreign-${id}`,
-    ingestedAt: ts,
-    batch: null,
-    ...rest,
-    tags: { tz: 'UTC', case: id, ...tags },
-  };
+  return { ...event(id), eventId: `foreign-${id}`, ingestedAt: ts, batch: null, ...rest, tags: { tz: 'UTC', case: id, ...tags } };
 }
 
 const line = (id: string, overrides: Record<string, unknown> = {}) => ({ line: JSON.stringify(event(id, overrides)) });

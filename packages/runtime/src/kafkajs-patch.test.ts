@@ -1,0 +1,82 @@
+// patches/kafkajs@2.2.4.patch fixes two defects the fault tests found:
+// - a read_committed consumer must drop every record of an aborted transaction, also when the broker
+//   lists aborted transactions in the order of their abort markers (the kill storm read validate's
+//   aborted quality counts back as committed);
+// - reading a topic's offsets must retry while a partition's leader is not known yet (the window
+//   rebalance test failed in CI on a topic created a moment before).
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+const require = createRequire(import.meta.url);
+const filterAbortedMessages = require('kafkajs/src/consumer/filterAbortedMessages.js') as (input: {
+  messages: Array<{ offset: string; key: Buffer | null; batchContext: { producerId: string; inTransaction: boolean } }>;
+  abortedTransactions: Array<{ firstOffset: string; producerId: string }>;
+}) => Array<{ offset: string }>;
+const createAdmin = require('kafkajs/src/admin/index.js') as (params: object) => {
+  fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; high: string; low: string }>>;
+  fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): Promise<Array<{ partition: number; offset: string }>>;
+};
+const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+
+const abortMarker = Buffer.from([0, 0, 0, 0]);
+const record = (offset: number, producerId: string, key: Buffer | null = Buffer.from('k')) => ({ offset: String(offset), key, batchContext: { producerId, inTransaction: true } });
+
+describe('kafkajs, patched: filtering aborted transactions', () => {
+  it('drops two interleaved aborted transactions listed by abort marker, keeps the committed one', () => {
+    const messages = [
+      record(10, 'committed'),
+      record(11, 'x'),
+      record(12, 'x'),
+      record(13, 'y'),
+      record(14, 'y'),
+      record(15, 'y', abortMarker),
+      record(16, 'x', abortMarker),
+      record(17, 'committed'),
+    ];
+    // y was aborted first, so the broker lists it first although x started earlier.
+    const kept = filterAbortedMessages({ messages, abortedTransactions: [{ firstOffset: '13', producerId: 'y' }, { firstOffset: '11', producerId: 'x' }] });
+    expect(kept.map((m) => m.offset)).toEqual(['10', '15', '16', '17']);
+  });
+});
+
+describe('kafkajs, patched: reading offsets while a leader is not known', () => {
+  const NOT_LEADER_FOR_PARTITION = 6;
+  const LEADER_NOT_AVAILABLE = 5;
+  const silent = { namespace: () => silent, info() {}, warn() {}, error() {}, debug() {} };
+
+  /** A cluster whose first answers for offsets are the given errors; it counts metadata refreshes. */
+  function clusterFailingWith(codes: number[]) {
+    const failures = [...codes];
+    const cluster = {
+      refreshes: 0,
+      addTargetTopic: async () => {},
+      refreshMetadataIfNecessary: async () => {},
+      refreshMetadata: async () => void cluster.refreshes++,
+      findTopicPartitionMetadata: () => [{ partitionId: 0 }],
+      fetchTopicsOffset: async ([request]: Array<{ topic: string }>) => {
+        const code = failures.shift();
+        if (code !== undefined) throw createErrorFromCode(code);
+        return [{ topic: request!.topic, partitions: [{ partition: 0, offset: '7' }] }];
+      },
+    };
+    return cluster;
+  }
+  const adminOf = (cluster: object) => createAdmin({ logger: silent, cluster, retry: { initialRetryTime: 1, retries: 5 } });
+
+  it('retries fetchTopicOffsets after refreshing the metadata', async () => {
+    const cluster = clusterFailingWith([NOT_LEADER_FOR_PARTITION, LEADER_NOT_AVAILABLE]);
+    expect(await adminOf(cluster).fetchTopicOffsets('t')).toEqual([{ partition: 0, offset: '7', high: '7', low: '7' }]);
+    expect(cluster.refreshes).toBe(2);
+  });
+
+  it('retries fetchTopicOffsetsByTimestamp the same way', async () => {
+    const cluster = clusterFailingWith([NOT_LEADER_FOR_PARTITION]);
+    expect(await adminOf(cluster).fetchTopicOffsetsByTimestamp('t', 0)).toEqual([{ partition: 0, offset: '7' }]);
+    expect(cluster.refreshes).toBe(1);
+  });
+
+  it('still gives up at once on an error a retry cannot mend', async () => {
+    const TOPIC_AUTHORIZATION_FAILED = 29;
+    await expect(adminOf(clusterFailingWith([TOPIC_AUTHORIZATION_FAILED])).fetchTopicOffsets('t')).rejects.toThrow(/authoriz/i);
+  });
+});

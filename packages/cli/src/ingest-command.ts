@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ingestBytes, ingestFile, type FileIngestOptions, type FileIngestResult } from '@gridstream/ingest/ingest-file';
+import { topicSettings } from '@gridstream/schemas';
 import { connectFromEnv } from './connect.js';
 import { progressBar } from './progress-bar.js';
 
@@ -16,7 +17,7 @@ export async function ingestCommand(argv: string[]): Promise<void> {
   try {
     await client.ensureTopics([
       { topic: topics.raw, partitions },
-      { topic: topics.dlq, partitions },
+      { topic: topics.dlq, partitions, config: topicSettings.dlq },
     ]);
     const encodeRaw = await client.avroEncoder('raw', topics.raw);
     let rejectedTotal = 0;

@@ -3,7 +3,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, type Batch, type KafkaMessage, type Message } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import type { z } from 'zod';
-import { loadSchemas, topicNames, valueSchemaOf, type AvroTopic, type Stage } from '@gridstream/schemas';
+import { loadSchemas, topicNames, topicSettings, valueSchemaOf, type AvroTopic, type Stage } from '@gridstream/schemas';
 import { backoffMs } from './backoff.js';
 import { parseConfig } from './config.js';
 import { deadLetterHeaders } from './dead-letter.js';
@@ -160,7 +160,7 @@ export async function runSink<Config>(definition: SinkDefinition<Config>): Promi
 
   try {
     await admin.connect();
-    await ensureTopics(admin, [...[...inputByTopic.keys()].map((topic) => ({ topic, partitions: runtime.partitions })), { topic: topics.dlq, partitions: runtime.partitions }]);
+    await ensureTopics(admin, [...[...inputByTopic.keys()].map((topic) => ({ topic, partitions: runtime.partitions })), { topic: topics.dlq, partitions: runtime.partitions, config: topicSettings.dlq }]);
     writer = await definition.open(config, runtime, log);
     await dlqProducer.connect();
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {

@@ -1,3 +1,4 @@
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { samples, topicNames, type Measurement } from '@gridstream/schemas';
@@ -70,10 +71,10 @@ describe('runStage against the real stack', () => {
     return records.length;
   };
 
-  const useFreshTopics = async () => {
+  const useFreshTopics = async (rawConfig?: Record<string, string>) => {
     prefix = uniqueName('run-stage');
     t = topicNames(prefix);
-    await client.ensureTopics([{ topic: t.raw, partitions: 3 }]);
+    await client.ensureTopics([{ topic: t.raw, partitions: 3, config: rawConfig }]);
     encodeRaw = await client.avroEncoder('raw', t.raw);
   };
   const seenByEntity = async () => {
@@ -164,5 +165,25 @@ describe('runStage against the real stack', () => {
     const expected = Object.fromEntries(entities.map((e) => [e, oneTo(e === 'meter:C' ? 11 : 10)]));
     expect(await seenByEntity()).toEqual(expected);
     expect(await client.readAll(t.dlq)).toEqual([]);
+  });
+
+  it('commits a record batch larger than the broker lets an output partition take, in smaller transactions', async () => {
+    // An operator may raise an input topic's limit; outputs and the changelog keep the broker's 1 MiB.
+    await useFreshTopics({ 'max.message.bytes': String(4 * 2 ** 20) });
+    const count = 3_000;
+    const pad = 'x'.repeat(1_000);
+    const foreign = new Kafka({ brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING }).producer();
+    await foreign.connect();
+    // One send: one record batch of about 3 MiB for meter:A's partition.
+    await foreign.send({ topic: t.raw, messages: Array.from({ length: count }, (_, i) => ({ key: 'meter:A', value: encodeRaw({ ...measurement('meter:A', i), tags: { pad } }) })) });
+    await foreign.disconnect();
+
+    const stage = await start();
+    await waitUntil('the stage to read every record', async () => (await recordsIn(stage)) === count, 60_000);
+    await stage.stop();
+    expect(await seenByEntity()).toEqual({ 'meter:A': oneTo(count) });
+    expect(await client.readAll(t.dlq)).toEqual([]);
+    const retries = (await stage.metrics.retries.get()).values.reduce((sum, v) => sum + v.value, 0);
+    expect(retries).toBe(0);
   });
 });

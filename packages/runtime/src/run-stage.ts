@@ -13,6 +13,7 @@ import { UndecodableError, type DlqReason } from './errors.js';
 import { kafkaLogger } from './kafka-logger.js';
 import { stageMetrics, type StageMetrics } from './metrics.js';
 import { startOpsServer } from './ops-server.js';
+import { byteBoundedRuns, messageBytes, producerRequests } from './message-bytes.js';
 import { PendingWrites } from './pending-writes.js';
 import { qualityKey, qualityParts } from './quality-parts.js';
 import { followTopic, type TopicFollower } from './read-to-end.js';
@@ -234,7 +235,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     const partitions = await ensureTopics(this.admin, [
       { topic: this.inputTopic, partitions: this.runtime.partitions },
       ...this.outputTopicKeys.map((key) => ({ topic: this.topics[key], partitions: this.runtime.partitions, config: topicSettings[key] })),
-      { topic: this.topics.dlq, partitions: this.runtime.partitions },
+      { topic: this.topics.dlq, partitions: this.runtime.partitions, config: topicSettings.dlq },
       ...(this.definition.sideInput ? [{ topic: this.topics[this.definition.sideInput.topic], partitions: this.runtime.partitions }] : []),
     ]);
     if (this.definition.state) {
@@ -387,7 +388,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
           return; // prepare() sought to the committed offset; this batch may start elsewhere
         }
         if (batch.messages.length === 0) return;
-        await this.process(task, batch);
+        await this.process(task, batch, heartbeat);
         task.batchUnprocessed = false;
         resolveOffset(batch.lastOffset());
         task.failedAttempts = 0;
@@ -565,13 +566,28 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     return offsets.find((o) => o.partition === partition)?.low ?? '0';
   }
 
-  /** One batch, one transaction: outputs, dead letters, changelog and the next input offset. */
-  private async process(task: PartitionTask, batch: Batch): Promise<void> {
+  /**
+   * A batch in transactions of at most GRIDSTREAM_MAX_BATCH_BYTES of input each (a larger record
+   * alone): the broker hands over a whole record batch, however large, when it cannot send less.
+   */
+  private async process(task: PartitionTask, batch: Batch, heartbeat: () => Promise<void>): Promise<void> {
+    const runs = byteBoundedRuns(batch.messages, this.runtime.maxBatchBytes, messageBytes);
+    for (const [i, messages] of runs.entries()) {
+      const last = i === runs.length - 1;
+      // The batch may end in transaction markers after its last record: its last transaction commits past them.
+      await this.processRun(task, messages, String(BigInt(last ? batch.lastOffset() : messages.at(-1)!.offset) + 1n));
+      if (!last) await heartbeat();
+    }
+    this.metrics.offsetLag.set({ stage: this.definition.stage, partition: String(task.partition) }, Number(batch.offsetLag()));
+  }
+
+  /** Records in one transaction: outputs, dead letters, changelog and the next input offset. */
+  private async processRun(task: PartitionTask, messages: KafkaMessage[], nextOffset: string): Promise<void> {
     const { stage, eventTime } = this.definition;
     const writes = new PendingWrites();
     let newestEventTs = Number.NEGATIVE_INFINITY;
 
-    for (const message of batch.messages) {
+    for (const message of messages) {
       const key = message.key?.toString() ?? null;
       let value: TopicValues[In];
       try {
@@ -607,16 +623,13 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     }
     if (eventTime) this.flushDue(task, writes);
 
-    const nextOffset = String(BigInt(batch.lastOffset()) + 1n);
     await this.commit(task, writes, nextOffset);
     task.committedOffset = nextOffset;
-    this.metrics.recordsIn.inc({ stage }, batch.messages.length);
-    this.metrics.batchSize.observe({ stage }, batch.messages.length);
+    this.metrics.recordsIn.inc({ stage }, messages.length);
+    this.metrics.batchSize.observe({ stage }, messages.length);
     const nowMs = Date.now();
-    for (const message of batch.messages) this.metrics.recordLatency.observe({ stage }, (nowMs - Number(message.timestamp)) / 1000);
-    const partition = String(task.partition);
-    this.metrics.offsetLag.set({ stage, partition }, Number(batch.offsetLag()));
-    if (newestEventTs > Number.NEGATIVE_INFINITY) this.metrics.eventTimeLag.set({ stage, partition }, (nowMs - newestEventTs) / 1000);
+    for (const message of messages) this.metrics.recordLatency.observe({ stage }, (nowMs - Number(message.timestamp)) / 1000);
+    if (newestEventTs > Number.NEGATIVE_INFINITY) this.metrics.eventTimeLag.set({ stage, partition: String(task.partition) }, (nowMs - newestEventTs) / 1000);
   }
 
   /** The entity states of a restored changelog partition: whole records, or parts grouped by entity. */
@@ -752,8 +765,7 @@ class StageRunner<In extends keyof TopicValues, Out extends AvroTopic, Config, S
     }
     const transaction = await task.producer!.transaction();
     try {
-      const topicMessages = writes.topicMessages();
-      if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages });
+      for (const request of producerRequests(writes.topicMessages())) await transaction.sendBatch({ topicMessages: request });
       if (nextOffset !== null) {
         await transaction.sendOffsets({
           consumerGroupId: this.topics.group(stage),

@@ -69,7 +69,7 @@ export function runtimeConfigSchema(stage: Stage) {
         .min(1024)
         .max(64 * 1024 * 1024)
         .default(256 * 1024)
-        .describe('1024-67108864: bytes fetched per partition and batch, so also per transaction'),
+        .describe('1024-67108864: input bytes per partition fetch and per transaction (a larger record is handled alone)'),
       GRIDSTREAM_QUALITY_WINDOW_MS: positiveInt('a positive integer (milliseconds): the event-time window data quality is reported by; the same for every stage').default(3_600_000),
       GRIDSTREAM_RETRY_INITIAL_MS: positiveInt('a positive integer (milliseconds)').default(200),
       GRIDSTREAM_RETRY_MAX_MS: positiveInt('a positive integer (milliseconds)').default(30_000),

@@ -2,12 +2,10 @@ import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, Partitioners, type Admin, type IHeaders, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { loadSchemas, valueSchemaOf, type AvroTopic } from '@gridstream/schemas';
+import { producerRequests } from './message-bytes.js';
 import { readToEnd } from './read-to-end.js';
 import { RegistrySerde } from './registry-serde.js';
 import { ensureTopics, type TopicSpec } from './topics-admin.js';
-
-/** Payload bytes per produce request; all of them might go to one partition's record batch. */
-const maxRequestBytes = 512 * 1024;
 
 /** A record as read back from a topic. */
 export interface TopicRecord {
@@ -65,27 +63,11 @@ export class TopicClient {
       await producer.connect();
       this.producer = producer;
     }
-    let request: Array<{ topic: string; messages: Message[] }> = [];
-    let requestBytes = 0;
-    const send = async () => {
-      if (request.length > 0) await this.producer!.sendBatch({ topicMessages: request, acks: -1 });
-      request = [];
-      requestBytes = 0;
-    };
-    for (const { topic, records } of topicRecords) {
-      for (const r of records) {
-        const bytes = recordBytes(r);
-        if (requestBytes + bytes > maxRequestBytes) await send();
-        let last = request[request.length - 1];
-        if (last?.topic !== topic) {
-          last = { topic, messages: [] };
-          request.push(last);
-        }
-        last.messages.push({ key: r.key, value: r.value, ...(r.headers && { headers: r.headers }), ...(r.partition !== undefined && { partition: r.partition }) });
-        requestBytes += bytes;
-      }
-    }
-    await send();
+    const topicMessages = topicRecords.map(({ topic, records }) => ({
+      topic,
+      messages: records.map((r): Message => ({ key: r.key, value: r.value, ...(r.headers && { headers: r.headers }), ...(r.partition !== undefined && { partition: r.partition }) })),
+    }));
+    for (const request of producerRequests(topicMessages)) await this.producer.sendBatch({ topicMessages: request, acks: -1 });
   }
 
   /** Registers the value schema of an Avro topic under its subject and returns an encoder for it. */
@@ -146,13 +128,6 @@ export class TopicClient {
 }
 
 /** What a record adds to a request: key, value and headers (ingest's dead letters carry about 600 B of them). */
-function recordBytes(record: OutgoingRecord): number {
-  const length = (text: Buffer | string | null | undefined) => (typeof text === 'string' ? Buffer.byteLength(text) : (text?.length ?? 0));
-  let bytes = length(record.key) + length(record.value);
-  for (const [name, value] of Object.entries(record.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-  return bytes;
-}
-
 function toRecord(message: KafkaMessage, partition: number): TopicRecord {
   return { key: message.key?.toString() ?? null, value: message.value, headers: headerStrings(message.headers), partition, offset: message.offset, timestampMs: Number(message.timestamp) };
 }

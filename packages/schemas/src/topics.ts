@@ -53,9 +53,14 @@ export const valueSchemaOf = {
 } as const satisfies Partial<Record<keyof TopicNames, string>>;
 export type AvroTopic = keyof typeof valueSchemaOf;
 
-/** Topic-level settings a topic is created with: a year-long sequence of a wide feature set is several MiB. */
-export const topicSettings: Partial<Record<AvroTopic, Record<string, string>>> = {
-  sequences: { 'max.message.bytes': String(64 * 2 ** 20) },
+const largestSequenceBytes = 64 * 2 ** 20;
+/**
+ * Topic-level settings a topic is created with: a year-long sequence of a wide feature set is
+ * several MiB, and a dead letter is its record plus headers, so it must fit where the record did.
+ */
+export const topicSettings: Partial<Record<AvroTopic | 'dlq', Record<string, string>>> = {
+  sequences: { 'max.message.bytes': String(largestSequenceBytes) },
+  dlq: { 'max.message.bytes': String(largestSequenceBytes + 2 ** 20) },
 };
 
 /** The decoded value of each topic a stage can read: Avro topics as their record, the JSON input as bytes. */

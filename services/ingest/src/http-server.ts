@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TopicClient, type AttachedContext } from '@gridstream/runtime';
-import { topicNames } from '@gridstream/schemas';
+import { topicNames, topicSettings } from '@gridstream/schemas';
 import type { IngestConfig } from './config.js';
 import { batchMetadata } from './event-id.js';
 import { detectFormat, parseByFormat, type IngestFormat } from './formats/detect.js';
@@ -22,7 +22,7 @@ export async function startHttpIngest({ config, runtime, log, metrics }: Attache
   const client = await new TopicClient({ brokers: runtime.brokers, registryUrl: runtime.registryUrl, clientId: 'gridstream-ingest-http' }).connect();
   await client.ensureTopics([
     { topic: topics.raw, partitions: runtime.partitions },
-    { topic: topics.dlq, partitions: runtime.partitions },
+    { topic: topics.dlq, partitions: runtime.partitions, config: topicSettings.dlq },
   ]);
   const encodeRaw = await client.avroEncoder('raw', topics.raw);
   const expectedAuthorization = Buffer.from(`Bearer ${config.token}`);

@@ -204,7 +204,7 @@ function valueOf(key: TopicKey): string {
 }
 
 function settingsOf(key: TopicKey): string {
-  const settings = key in valueSchemaOf ? topicSettings[key as AvroTopic] : undefined;
+  const settings = key in valueSchemaOf || key === 'dlq' ? topicSettings[key as AvroTopic | 'dlq'] : undefined;
   return settings ? Object.entries(settings).map(([name, value]) => code(`${name}=${value}`)).join(', ') : '—';
 }
 

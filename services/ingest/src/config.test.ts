@@ -15,6 +15,7 @@ describe('IngestConfig', () => {
       httpHost: '127.0.0.1',
       token: 'a-token-of-16-ch',
       maxBodyBytes: 16 * 1024 * 1024,
+      maxPendingBytes: 64 * 1024 * 1024,
     });
   });
 });

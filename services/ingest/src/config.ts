@@ -21,11 +21,19 @@ export const IngestConfig = z
       .max(256 * 1024 * 1024)
       .default(16 * 1024 * 1024)
       .describe('the largest HTTP body accepted, in bytes (at most 268435456)'),
+    INGEST_MAX_PENDING_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(1024 * 1024 * 1024)
+      .default(64 * 1024 * 1024)
+      .describe('bytes of HTTP bodies taken and not yet published (at most 1073741824); beyond it a request gets 503 with Retry-After'),
   })
   .transform((env) => ({
     httpPort: env.INGEST_HTTP_PORT,
     httpHost: env.INGEST_HTTP_HOST,
     token: env.INGEST_TOKEN,
     maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
+    maxPendingBytes: env.INGEST_MAX_PENDING_BYTES,
   }));
 export type IngestConfig = z.infer<typeof IngestConfig>;

@@ -15,7 +15,9 @@ const maxReportedErrors = 100;
 /**
  * POST /v1/measurements: JSON, NDJSON, CSV or (with ?format=eia) EIA API v2 JSON, behind a
  * bearer token. Answers 202 with accepted and rejected counts and the first errors per line;
- * 400, 401, 405, 413, 415 for a request it cannot take, 503 with Retry-After when Kafka is down.
+ * 400, 401, 405, 413, 415 for a request it cannot take, 503 with Retry-After when Kafka is down
+ * or when INGEST_MAX_PENDING_BYTES of bodies already wait to be published (so memory stays bounded
+ * however fast clients send).
  */
 export async function startHttpIngest({ config, runtime, log, metrics }: AttachedContext<IngestConfig>): Promise<{ port: number; close(): Promise<void> }> {
   const topics = topicNames(runtime.topicPrefix);
@@ -28,6 +30,8 @@ export async function startHttpIngest({ config, runtime, log, metrics }: Attache
   const expectedAuthorization = Buffer.from(`Bearer ${config.token}`);
   // One publish at a time: the idempotent producer keeps order only without concurrent sends.
   let publishing: Promise<unknown> = Promise.resolve();
+  /** Bytes of the bodies being read or waiting to be published; a body without a declared length counts as the largest allowed. */
+  let pendingBytes = 0;
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://ingest');
@@ -41,8 +45,21 @@ export async function startHttpIngest({ config, runtime, log, metrics }: Attache
     if (!format) {
       return reply(response, 415, { error: 'send application/json, application/x-ndjson or text/csv (EIA API v2 JSON: application/json with ?format=eia)' });
     }
-    const declaredBytes = Number(request.headers['content-length'] ?? 0);
+    const declaredBytes = Number(request.headers['content-length'] ?? config.maxBodyBytes);
     if (declaredBytes > config.maxBodyBytes) return tooLarge(response, config.maxBodyBytes);
+    if (pendingBytes > 0 && pendingBytes + declaredBytes > config.maxPendingBytes) {
+      metrics.retries.inc({ stage: 'ingest', code: 'http_busy' });
+      return reply(response, 503, { error: `more than ${config.maxPendingBytes} bytes wait to be published; retry later` }, { 'retry-after': '1', connection: 'close' });
+    }
+    pendingBytes += declaredBytes;
+    try {
+      await handleBody(request, response, format);
+    } finally {
+      pendingBytes -= declaredBytes;
+    }
+  };
+
+  const handleBody = async (request: IncomingMessage, response: ServerResponse, format: IngestFormat | 'csv') => {
     const body = await readBody(request, config.maxBodyBytes);
     if (!body) return tooLarge(response, config.maxBodyBytes);
 

@@ -19,7 +19,7 @@ const inputCount = Number(process.env['GRIDSTREAM_FUZZ_INPUTS'] ?? 100_000);
 const slowMsPer64KiB = 50;
 const maxHeapGrowthBytes = 200 * 2 ** 20;
 
-const ctx = testContext({ httpPort: 0, httpHost: '127.0.0.1', token: 'x'.repeat(16), maxBodyBytes: 1024 }, { nowMs: 1_767_225_700_000 });
+const ctx = testContext({ httpPort: 0, httpHost: '127.0.0.1', token: 'x'.repeat(16), maxBodyBytes: 1024, maxPendingBytes: 4096 }, { nowMs: 1_767_225_700_000 });
 // The runtime encodes what ingest emits with this serde; a registry that answers id 1 is all it needs here.
 const serde = new RegistrySerde({ register: async () => ({ id: 1 }) } as unknown as ConstructorParameters<typeof RegistrySerde>[0]);
 const measurementSchemaId = await serde.register('fuzz-value', loadSchemas().get('Measurement')!);

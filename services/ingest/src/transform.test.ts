@@ -3,7 +3,7 @@ import { emit, testContext } from '@gridstream/runtime';
 import { eventIdOf } from './event-id.js';
 import { ingestJson } from './transform.js';
 
-const ctx = testContext({ httpPort: 0, httpHost: '127.0.0.1', token: 'x'.repeat(16), maxBodyBytes: 1024 }, { nowMs: 1_767_225_700_000 });
+const ctx = testContext({ httpPort: 0, httpHost: '127.0.0.1', token: 'x'.repeat(16), maxBodyBytes: 1024, maxPendingBytes: 4096 }, { nowMs: 1_767_225_700_000 });
 const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 const event = { source: 'meter', entity: 'meter:M-0001', ts: '2026-01-01T00:00:00Z', values: { load: 1.25 }, units: { load: 'kW' }, tags: { tz: 'UTC' } };
 

@@ -39,12 +39,13 @@ export class Supervised {
   constructor(
     private readonly pipeline: PipelineFixture,
     readonly stage: Stage,
+    private readonly settings: Record<string, string>,
   ) {}
 
   async start(): Promise<void> {
     this.port = await freePort();
     const extra = this.stage === 'ingest' ? { INGEST_HTTP_PORT: String(await freePort()) } : {};
-    this.current = this.pipeline.run(this.stage, { ...stageSettings[this.stage], ...extra, GRIDSTREAM_OPS_PORT: String(this.port) });
+    this.current = this.pipeline.run(this.stage, { ...this.settings, ...extra, GRIDSTREAM_OPS_PORT: String(this.port) });
   }
 
   ready = async () => (await fetch(`http://127.0.0.1:${this.port}/readyz`).catch(() => null))?.status === 200;
@@ -65,7 +66,8 @@ export class WholePipeline {
   readonly pipeline: PipelineFixture;
   readonly golden: PipelineFixture;
   services: Supervised[] = [];
-  private records: Array<{ key: string | null; value: string }> = [];
+  /** The simulation's events as <p>.ingest.json records, in order. */
+  records: Array<{ key: string | null; value: string }> = [];
   private goldenRun: Promise<unknown> = Promise.resolve(null);
 
   constructor(stack: StackEnv, name: string) {
@@ -76,15 +78,21 @@ export class WholePipeline {
   connect = () => Promise.all([this.pipeline.connect(), this.golden.connect()]);
   close = () => Promise.all([this.pipeline.close(), this.golden.close()]);
 
-  /** Starts the golden run and every service, and waits until all are ready. */
-  async start(simulation: SimulationConfig): Promise<void> {
+  /** Starts the golden run and every service (`settings` added to `stageSettings`), and waits until all are ready. */
+  async start(simulation: SimulationConfig, settings: Partial<Record<Stage, Record<string, string>>> = {}): Promise<void> {
     this.records = [...simulate(simulation)].map((e) => ({ key: e.key, value: e.line }));
     // Settled at once, awaited later: a failure meanwhile must not surface as an unhandled rejection.
     this.goldenRun = this.golden.validSimulation(simulation).then(() => null, (error: unknown) => error);
     await this.pipeline.client.ensureTopics([{ topic: this.pipeline.t.ingestJson, partitions: 3 }]);
-    this.services = stages.map((stage) => new Supervised(this.pipeline, stage));
+    this.services = stages.map((stage) => new Supervised(this.pipeline, stage, { ...stageSettings[stage], ...settings[stage] }));
     await Promise.all(this.services.map((s) => s.start()));
     await this.pipeline.withLogsOf(stages, Promise.all(this.services.map((s) => waitUntil(`${s.stage} to be ready`, s.ready, 180_000, 250))));
+  }
+
+  /** Waits for the golden run to finish (it competes for the CPU while it runs). */
+  async goldenFinished(): Promise<void> {
+    const failure = await this.goldenRun;
+    if (failure) throw failure;
   }
 
   /** Publishes the input in `parts` parts, `pauseMs` apart; resolves with the error instead of rejecting. */
@@ -100,8 +108,7 @@ export class WholePipeline {
 
   /** Waits for every stage to finish, prints `title`, the counts per output and `figures`, then holds every output to the uninterrupted run. */
   async expectUninterrupted(title: string, figures: string[]): Promise<void> {
-    const goldenFailure = await this.goldenRun;
-    if (goldenFailure) throw goldenFailure;
+    await this.goldenFinished();
     const { pipeline, golden } = this;
     const { t } = pipeline;
     // Ingest and validate: the same records and dead letters as the golden run.

@@ -1,5 +1,5 @@
 // Overload: the whole pipeline is offered about twice the rate it sustains. The rate is measured
-// first: an eighth of the input warms the pipeline up, and the time the next eighth takes to pass
+// first: an eighth of the input warms the pipeline up, and the time the next quarter takes to pass
 // gives the rate. The rest is then published open-loop at twice that rate (by
 // the clock, not by acknowledgements), at once, so no partition sits idle long enough for an idle
 // close. The lag must grow and drain again, every service's memory must stay bounded (a Kafka
@@ -45,13 +45,14 @@ describe('the whole pipeline offered twice the rate it sustains', () => {
     const totalLag = async () => (await Promise.all(inputs.map(([stage, topic]) => pipeline.lag(stage, topic)))).reduce((a, b) => a + b, 0);
     const publish = (from: number, to: number) => pipeline.client.publish([{ topic: t.ingestJson, records: records.slice(from, to) }]);
 
-    // The sustained rate: an eighth of the input at once, until ingest, validate, clean and feature have read it all; twice.
+    // The sustained rate: an eighth of the input at once to warm up, until ingest, validate, clean and
+    // feature have read it all; then a quarter, long enough for the last records' way through to matter little.
     const eighth = Math.floor(records.length / 8);
-    const calibration = 2 * eighth;
+    const calibration = 3 * eighth;
     const passThrough = async (from: number, to: number) => {
       const startMs = Date.now();
       await publish(from, to);
-      await waitUntil('an eighth of the input to pass through', async () => (await totalLag()) === 0, 300_000, 100);
+      await waitUntil('a part of the input to pass through', async () => (await totalLag()) === 0, 300_000, 100);
       return (to - from) / ((Date.now() - startMs) / 1000);
     };
     const warmPerSecond = await passThrough(0, eighth);
@@ -92,14 +93,16 @@ describe('the whole pipeline offered twice the rate it sustains', () => {
 
     for (const service of run.services) expect(service.current.child.exitCode, `${service.stage} exited:\n${service.current.output().slice(-3_000)}`).toBeNull();
     const figures = [
-      `sustained ${sustainedPerSecond.toFixed(0)} events/s (the second eighth of the input; the first, warming up: ${warmPerSecond.toFixed(0)}/s); then ${overloadRecords} offered at ${offeredPerSecond.toFixed(0)}/s for ${offeredForS.toFixed(1)} s`,
+      `sustained ${sustainedPerSecond.toFixed(0)} events/s (the second and third eighths of the input; the first, warming up: ${warmPerSecond.toFixed(0)}/s); then ${overloadRecords} offered at ${offeredPerSecond.toFixed(0)}/s for ${offeredForS.toFixed(1)} s`,
       `peak lag ${peakLag} records (ingest to feature); drained ${drainedAfterS.toFixed(1)} s after the last was offered`,
       `handled ${handledPerSecond.toFixed(0)} events/s meanwhile: offered ${(offeredPerSecond / handledPerSecond).toFixed(2)}x that`,
       `peak RSS MB: ${[...peakRss].map(([stage, bytes]) => `${stage} ${(bytes / 2 ** 20).toFixed(0)}`).join(', ')}`,
     ];
     await run.expectUninterrupted('overload: twice the sustained rate', figures);
-    // Twice the rate for that long leaves about half the records offered waiting at the peak.
+    // Twice the rate for that long leaves about half the records offered waiting at the peak. The
+    // rate measured before is an estimate on noisy cores: the offer must still have exceeded what was handled.
     expect(peakLag).toBeGreaterThan(overloadRecords / 10);
+    expect(offeredPerSecond / handledPerSecond).toBeGreaterThan(1.2);
     for (const [stage, bytes] of peakRss) expect(bytes, `${stage} peak RSS`).toBeLessThan(maxRssBytes);
   });
 });

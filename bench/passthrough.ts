@@ -1,4 +1,4 @@
-// Run: GRIDSTREAM_TOPIC_PREFIX=<p> node --import tsx bench/passthrough.ts [--input raw|valid|clean] (bench/stage-throughput.ts starts it)
+// Run: GRIDSTREAM_TOPIC_PREFIX=<p> node --import tsx bench/passthrough.ts [--input raw|valid|clean|features] (bench/stage-throughput.ts starts it)
 // The baseline for bench/stage-throughput.ts: <p>.<input> (default raw) to <p>.passthrough.out with kafkajs
 // directly, with runStage's consumer, producer and transaction settings and the same serde, but no transform.
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,8 @@ export function passthroughNames(prefix: string): { group: string; output: strin
   return { group: `${t.prefix}.passthrough`, output: `${t.prefix}.passthrough.out` };
 }
 
-/** The topics the pass-through can read: validate reads Measurements from raw, clean from valid, feature CleanMeasurements from clean. */
-const inputs = ['raw', 'valid', 'clean'] as const;
+/** The topics the pass-through can read: validate reads Measurements from raw, clean from valid, feature CleanMeasurements from clean, window FeatureVectors. */
+const inputs = ['raw', 'valid', 'clean', 'features'] as const;
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({ options: { input: { type: 'string', default: 'raw' } } });

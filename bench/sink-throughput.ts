@@ -3,14 +3,14 @@
 // the same server in the same run: redis-benchmark's pipelined SET (with a payload of the vectors' size), and raw
 // line-protocol batch writes of the very points the InfluxDB sink writes.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type FeatureVector } from '@gridstream/schemas';
 import { readStackEnv, runStack, serverEnv, startService, uniqueName } from '@gridstream/test-kit';
 // Relative import: bench/package.json does not depend on the sink services.
 import { pointsOf } from '../services/influx-sink/src/points.js';
+import { featureNames, featureVector } from './feature-vectors.js';
+import { writeResult } from './results.js';
 
 const { values: args } = parseArgs({ options: { records: { type: 'string', default: '100000' } } });
 const records = Number(args.records);
@@ -25,16 +25,8 @@ const client = await new TopicClient({ brokers: stack.kafkaBrokers, registryUrl:
 const prefix = uniqueName('bench-sinks');
 const t = topicNames(prefix);
 
-const names = Array.from({ length: WIDTH }, (_, i) => `f${i}`);
-const vectors: FeatureVector[] = Array.from({ length: records }, (_, i) => ({
-  entity: `eia:E-${i % ENTITIES}`,
-  ts: Date.UTC(2026, 0, 1) + Math.floor(i / ENTITIES) * 3_600_000,
-  featureSet: { name: 'eia', version: 2 },
-  names,
-  values: names.map((_, j) => Math.round(Math.sin(i / 7 + j) * 1e6) / 1e3),
-  imputed: i % 50 === 0,
-  ingestedAt: null,
-}));
+const names = featureNames(WIDTH);
+const vectors: FeatureVector[] = Array.from({ length: records }, (_, i) => featureVector(i, ENTITIES, names));
 
 try {
   await client.ensureTopics([{ topic: t.features, partitions: PARTITIONS }]);
@@ -59,14 +51,10 @@ try {
   const influxSink = await sinkRate('influx-sink', env);
 
   const result = {
-    bench: 'sink-throughput',
-    date: new Date().toISOString(),
-    commit: execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).trim(),
     records,
     entities: ENTITIES,
     features: WIDTH,
     partitions: PARTITIONS,
-    cpus: os.cpus().length,
     redis: { sinkRecordsPerSecond: redisSink, redisBenchmarkSetPerSecond: redisBaseline, ratio: redisSink / redisBaseline, payloadBytes },
     influx: { sinkRecordsPerSecond: influxSink, rawLineProtocolPointsPerSecond: influxBaseline, ratio: influxSink / influxBaseline, linesPerRequest: LINES_PER_REQUEST },
   };
@@ -74,9 +62,7 @@ try {
   console.log(`| --- | ---: | --- | ---: | ---: |`);
   console.log(`| redis-sink | ${Math.round(redisSink)} | redis-benchmark SET -P 32, ${payloadBytes} B | ${Math.round(redisBaseline)} | ${result.redis.ratio.toFixed(2)}x |`);
   console.log(`| influx-sink | ${Math.round(influxSink)} | raw line protocol, ${LINES_PER_REQUEST}/request | ${Math.round(influxBaseline)} | ${result.influx.ratio.toFixed(2)}x |`);
-  const path = `bench/results/${result.date.slice(0, 10)}-sinks.json`;
-  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`\nwritten to ${path}`);
+  console.log(`\nwritten to ${writeResult('sinks', result)}`);
 } finally {
   await client.close();
 }

@@ -1,17 +1,16 @@
-// Run from the repository root: node --import tsx bench/stage-throughput.ts [--stage validate|clean|feature] [--records N]
+// Run from the repository root: node --import tsx bench/stage-throughput.ts [--stage validate|clean|feature|window] [--records N]
 // A Kafka→Kafka stage's sustained throughput as a ratio to bench/passthrough.ts, a raw kafkajs pass-through
 // of the stage's input topic with the same serde and transaction settings. Both run in the same bench, each
 // as its own process: on two noisy shared cores only a ratio measured in one run means anything.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TopicClient } from '@gridstream/runtime';
-import { topicNames, type CleanMeasurement, type Measurement } from '@gridstream/schemas';
+import { topicNames, type CleanMeasurement, type FeatureVector, type Measurement } from '@gridstream/schemas';
 import { readStackEnv, runStack, startScript, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
+import { featureNames, featureVector } from './feature-vectors.js';
 import { passthroughNames } from './passthrough.js';
+import { machine, median, writeResult } from './results.js';
 
 const PARTITIONS = 6;
 const ENTITIES = 500;
@@ -22,14 +21,14 @@ const RUN_LIMIT_MS = 5 * 60_000;
 const STOP_LIMIT_MS = 30_000;
 const ROUNDS = 2;
 
-type StageName = 'validate' | 'clean' | 'feature';
+type StageName = 'validate' | 'clean' | 'feature' | 'window';
 type Kind = 'pass-through' | StageName;
 
 interface StageBench {
   /** The topic the stage reads, and its pass-through with it. */
-  input: 'raw' | 'valid' | 'clean';
+  input: 'raw' | 'valid' | 'clean' | 'features';
   /** The input in publishing order, `count` records; the same for every round. */
-  records(count: number): Iterable<Measurement | CleanMeasurement>;
+  records(count: number): Iterable<Measurement | CleanMeasurement | FeatureVector>;
   start(env: Record<string, string>): ServiceProcess;
 }
 
@@ -55,6 +54,12 @@ const stageBenches: Record<StageName, StageBench> = {
     records: featureInput,
     start: (env) => startService('feature', env),
   },
+  window: {
+    input: 'features',
+    records: windowInput,
+    // Its defaults: a week of hours per sequence, one every day.
+    start: (env) => startService('window', env),
+  },
 };
 
 interface RunResult {
@@ -77,7 +82,6 @@ interface StageResult {
   ratio: number;
 }
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({ options: { records: { type: 'string', default: '200000' }, stage: { type: 'string' } } });
 const inputRecords = Number(args.records);
 if (!Number.isSafeInteger(inputRecords) || inputRecords <= 0) {
@@ -230,6 +234,15 @@ function* featureInput(count: number): Iterable<CleanMeasurement> {
   }
 }
 
+/**
+ * Hourly EIA-like feature vectors of 25 features, the entities in step, as window meets them. At 500
+ * entities, 200 000 records are 400 hours each: sequences of 168 steps from hour 168 on, one a day.
+ */
+function* windowInput(count: number): Iterable<FeatureVector> {
+  const names = featureNames(25);
+  for (let i = 0; i < count; i++) yield featureVector(i, ENTITIES, names);
+}
+
 async function publishInput(prefix: string, bench: StageBench): Promise<void> {
   const topic = topicNames(prefix)[bench.input];
   console.error(`publishing ${inputRecords} records to ${topic}`);
@@ -292,22 +305,9 @@ async function stop(service: ServiceProcess, what: string): Promise<void> {
   if (exit !== 0) console.error(`${what}: stopped with ${exit}; its output:\n${service.output()}`);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 function report(results: StageResult[]): void {
-  const machine = {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    memoryBytes: os.totalmem(),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-  };
-
-  console.log(`stage throughput: ${inputRecords} records per run, ${PARTITIONS} partitions, ${machine.cpus} CPUs, Node ${machine.node}`);
+  const { cpus, node } = machine();
+  console.log(`stage throughput: ${inputRecords} records per run, ${PARTITIONS} partitions, ${cpus} CPUs, Node ${node}`);
   for (const { stage, input, runs, medianRecordsPerSecond, ratio } of results) {
     console.log(`\n${stage} (reads <p>.${input})\n`);
     console.log('| run | kind | records | seconds | records/s |');
@@ -316,22 +316,6 @@ function report(results: StageResult[]): void {
     const medians = `${Math.round(medianRecordsPerSecond.stage)} / ${Math.round(medianRecordsPerSecond.passThrough)} records/s`;
     console.log(`\n${stage} / pass-through: ${ratio.toFixed(2)}x (medians: ${medians})`);
   }
-
-  const date = new Date();
-  const path = `bench/results/${date.toISOString().slice(0, 10)}-stages.json`;
-  const json = {
-    bench: 'stage-throughput',
-    date: date.toISOString(),
-    commit: execFileSync('git', ['describe', '--always', '--dirty'], { cwd: repoRoot, encoding: 'utf8' }).trim(),
-    inputRecords,
-    partitions: PARTITIONS,
-    entities: ENTITIES,
-    machine,
-    stages: results,
-  };
-  mkdirSync(new URL('results/', import.meta.url), { recursive: true });
-  // Written whole or not at all: *.tmp is git-ignored.
-  writeFileSync(`${repoRoot}${path}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
-  renameSync(`${repoRoot}${path}.tmp`, `${repoRoot}${path}`);
+  const path = writeResult('stages', { inputRecords, partitions: PARTITIONS, entities: ENTITIES, stages: results });
   console.log(`\nwritten to ${path}`);
 }

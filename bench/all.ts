@@ -1,0 +1,73 @@
+// Run from the repository root: pnpm bench (scripts/bench installs what it needs, then runs this)
+// Every bench in turn, each its own process on the local stack, then one summary of their ratios
+// against the targets of issue 9: bench/results/<date>.json and bench/results/<date>.md.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { machine, repoRoot } from './results.js';
+
+/** Each bench script and the result file it writes today. */
+const benches = [
+  { script: 'bench/serde.ts', result: 'serde' },
+  { script: 'bench/stage-throughput.ts', result: 'stages' },
+  { script: 'bench/sink-throughput.ts', result: 'sinks' },
+] as const;
+
+interface Row {
+  what: string;
+  measured: string;
+  ratio: number | null;
+  target: string;
+  holds: boolean | null;
+}
+
+const startedMs = Date.now();
+const day = new Date().toISOString().slice(0, 10);
+const resultOf = (name: string) => JSON.parse(readFileSync(`${repoRoot}bench/results/${day}-${name}.json`, 'utf8'));
+for (const { script } of benches) {
+  console.error(`\n== ${script}`);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: 'inherit' });
+  if (run.status !== 0) {
+    console.error(`${script} failed (${run.status ?? run.signal}); the summary is not written`);
+    process.exit(1);
+  }
+}
+
+const rows: Row[] = [];
+const serde = resultOf('serde');
+rows.push(
+  { what: 'serde: Avro encode vs JSON, Measurement', measured: `${serde.medians.avroEncode.toFixed(0)} vs ${serde.medians.jsonEncode.toFixed(0)} ns/record`, ratio: serde.ratios.encode, target: 'none (JSON / Avro time)', holds: null },
+  { what: 'serde: Avro decode vs JSON, Measurement', measured: `${serde.medians.avroDecode.toFixed(0)} vs ${serde.medians.jsonDecode.toFixed(0)} ns/record`, ratio: serde.ratios.decode, target: 'none (JSON / Avro time)', holds: null },
+);
+for (const stage of resultOf('stages').stages as Array<{ stage: string; medianRecordsPerSecond: { stage: number; passThrough: number }; ratio: number }>) {
+  const { stage: own, passThrough } = stage.medianRecordsPerSecond;
+  rows.push({ what: `${stage.stage} vs raw kafkajs pass-through`, measured: `${Math.round(own)} vs ${Math.round(passThrough)} records/s`, ratio: stage.ratio, target: '≥ 0.7', holds: stage.ratio >= 0.7 });
+}
+const sinks = resultOf('sinks');
+rows.push(
+  { what: 'redis-sink vs redis-benchmark pipelined SET', measured: `${Math.round(sinks.redis.sinkRecordsPerSecond)} vs ${Math.round(sinks.redis.redisBenchmarkSetPerSecond)}/s`, ratio: sinks.redis.ratio, target: '≥ 0.5', holds: sinks.redis.ratio >= 0.5 },
+  { what: 'influx-sink vs raw line-protocol writes', measured: `${Math.round(sinks.influx.sinkRecordsPerSecond)} vs ${Math.round(sinks.influx.rawLineProtocolPointsPerSecond)}/s`, ratio: sinks.influx.ratio, target: '≥ 0.7', holds: sinks.influx.ratio >= 0.7 },
+);
+// Issue 9's other figures, until their benches exist.
+for (const what of ['Quix Streams peer (clean+feature transform)', 'full pipeline records/s and vs a raw chain', 'end-to-end latency p50/p99 at 50 % and 80 %', 'replay of 8.76M records', 'RSS per service at 10k entities']) {
+  rows.push({ what, measured: 'not measured yet', ratio: null, target: '', holds: null });
+}
+
+const minutes = (Date.now() - startedMs) / 60_000;
+const table = [
+  `# Benchmarks, ${day}`,
+  '',
+  `${machine().cpus} CPUs, Node ${machine().node}; all of it took ${minutes.toFixed(1)} minutes. Each ratio compares two runs in this one bench; details in bench/results/${day}-*.json.`,
+  '',
+  '| what | measured | ratio | target | holds |',
+  '| --- | --- | ---: | --- | --- |',
+  ...rows.map((r) => `| ${r.what} | ${r.measured} | ${r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`} | ${r.target} | ${r.holds === null ? '' : r.holds ? 'yes' : 'no'} |`),
+  '',
+].join('\n');
+for (const [path, text] of [
+  [`bench/results/${day}.json`, `${JSON.stringify({ date: new Date().toISOString(), minutes, machine: machine(), rows }, null, 2)}\n`],
+  [`bench/results/${day}.md`, table],
+] as const) {
+  writeFileSync(`${repoRoot}${path}.tmp`, text);
+  renameSync(`${repoRoot}${path}.tmp`, `${repoRoot}${path}`);
+}
+console.log(`\n${table}\nwritten to bench/results/${day}.json and bench/results/${day}.md`);

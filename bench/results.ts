@@ -1,0 +1,41 @@
+// What every bench records beside its figures, and where: bench/results/<date>-<name>.json.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function machine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryBytes: os.totalmem(),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+}
+
+/** Writes `figures` with the date, commit and machine to bench/results/<date>-<name>.json, whole or not at all; returns the path. */
+export function writeResult(name: string, figures: object): string {
+  const date = new Date();
+  const path = `bench/results/${date.toISOString().slice(0, 10)}-${name}.json`;
+  const json = {
+    bench: name,
+    date: date.toISOString(),
+    commit: execFileSync('git', ['describe', '--always', '--dirty'], { cwd: repoRoot, encoding: 'utf8' }).trim(),
+    machine: machine(),
+    ...figures,
+  };
+  mkdirSync(`${repoRoot}bench/results`, { recursive: true });
+  // *.tmp is git-ignored.
+  writeFileSync(`${repoRoot}${path}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+  renameSync(`${repoRoot}${path}.tmp`, `${repoRoot}${path}`);
+  return path;
+}

@@ -5,10 +5,9 @@
 // close. The lag must grow and drain again, every service's memory must stay bounded (a Kafka
 // consumer only fetches what it has room for), no service may exit, and every output must equal
 // an uninterrupted run. The stages run with their default batch sizes, as in production.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Stage } from '@gridstream/schemas';
-import { waitUntil } from '@gridstream/test-kit';
+import { rssBytes, waitUntil } from '@gridstream/test-kit';
 import { faultTestSimulation } from './pipeline-fixture.js';
 import { sleep, stages, WholePipeline } from './whole-pipeline.js';
 
@@ -17,12 +16,6 @@ const maxRssBytes = 400 * 2 ** 20;
 
 /** The default GRIDSTREAM_MAX_BATCH_BYTES for every stage, instead of the harness's small batches. */
 const defaultBatches = Object.fromEntries(stages.map((stage) => [stage, { GRIDSTREAM_MAX_BATCH_BYTES: String(256 * 1024) }]));
-
-/** A process's resident set size, from /proc. */
-function rssBytes(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0) * 1024;
-}
 
 describe('the whole pipeline offered twice the rate it sustains', () => {
   const run = new WholePipeline(inject('stack'), 'overload');

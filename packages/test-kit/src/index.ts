@@ -4,3 +4,4 @@ export { waitUntil } from './wait-until.js';
 export { startScript, startService, waitForReady, type ServiceProcess } from './service-process.js';
 export { freePort } from './free-port.js';
 export { seededRandom, type SeededRandom } from './seeded-random.js';
+export { rssBytes } from './rss.js';

@@ -2,16 +2,11 @@
 // Every bench in turn, each its own process on the local stack, then one summary of their ratios
 // against the targets of issue 9: bench/results/<date>.json and bench/results/<date>.md.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { machine, repoRoot } from './results.js';
+import { readFileSync } from 'node:fs';
+import { machine, repoRoot, writeWhole } from './results.js';
 
-/** Each bench script and the result file it writes today. */
-const benches = [
-  { script: 'bench/serde.ts', result: 'serde' },
-  { script: 'bench/stage-throughput.ts', result: 'stages' },
-  { script: 'bench/sink-throughput.ts', result: 'sinks' },
-  { script: 'bench/pipeline.ts', result: 'pipeline' },
-] as const;
+/** Each writes bench/results/<date>-<name>.json, read back below. */
+const benches = ['bench/serde.ts', 'bench/stage-throughput.ts', 'bench/sink-throughput.ts', 'bench/pipeline.ts'];
 
 interface Row {
   what: string;
@@ -24,7 +19,7 @@ interface Row {
 const startedMs = Date.now();
 const day = new Date().toISOString().slice(0, 10);
 const resultOf = (name: string) => JSON.parse(readFileSync(`${repoRoot}bench/results/${day}-${name}.json`, 'utf8'));
-for (const { script } of benches) {
+for (const script of benches) {
   console.error(`\n== ${script}`);
   const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: 'inherit' });
   if (run.status !== 0) {
@@ -81,11 +76,6 @@ const table = [
   ...rows.map((r) => `| ${r.what} | ${r.measured} | ${r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`} | ${r.target} | ${r.holds === null ? '' : r.holds ? 'yes' : 'no'} |`),
   '',
 ].join('\n');
-for (const [path, text] of [
-  [`bench/results/${day}.json`, `${JSON.stringify({ date: new Date().toISOString(), minutes, machine: machine(), rows }, null, 2)}\n`],
-  [`bench/results/${day}.md`, table],
-] as const) {
-  writeFileSync(`${repoRoot}${path}.tmp`, text);
-  renameSync(`${repoRoot}${path}.tmp`, `${repoRoot}${path}`);
-}
+writeWhole(`bench/results/${day}.json`, `${JSON.stringify({ date: new Date().toISOString(), minutes, machine: machine(), rows }, null, 2)}\n`);
+writeWhole(`bench/results/${day}.md`, table);
 console.log(`\n${table}\nwritten to bench/results/${day}.json and bench/results/${day}.md`);

@@ -33,9 +33,13 @@ export function writeResult(name: string, figures: object): string {
     machine: machine(),
     ...figures,
   };
-  mkdirSync(`${repoRoot}bench/results`, { recursive: true });
-  // *.tmp is git-ignored.
-  writeFileSync(`${repoRoot}${path}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
-  renameSync(`${repoRoot}${path}.tmp`, `${repoRoot}${path}`);
+  writeWhole(path, `${JSON.stringify(json, null, 2)}\n`);
   return path;
+}
+
+/** Writes `text` to `path` (from the repository root) whole or not at all: *.tmp is git-ignored. */
+export function writeWhole(path: string, text: string): void {
+  mkdirSync(`${repoRoot}bench/results`, { recursive: true });
+  writeFileSync(`${repoRoot}${path}.tmp`, text);
+  renameSync(`${repoRoot}${path}.tmp`, `${repoRoot}${path}`);
 }

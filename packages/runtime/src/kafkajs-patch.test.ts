@@ -3,7 +3,9 @@
 //   lists aborted transactions in the order of their abort markers (the kill storm read validate's
 //   aborted quality counts back as committed);
 // - reading a topic's offsets must retry while a partition's leader is not known yet (the window
-//   rebalance test failed in CI on a topic created a moment before).
+//   rebalance test failed in CI on a topic created a moment before);
+// - cluster metadata must retry a leader election instead of answering null (a service restarted in
+//   the kill storm crashed in listTopics while the broker was still electing leaders).
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
@@ -16,6 +18,9 @@ const createAdmin = require('kafkajs/src/admin/index.js') as (params: object) =>
   fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; high: string; low: string }>>;
   fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): Promise<Array<{ partition: number; offset: string }>>;
 };
+const Cluster = require('kafkajs/src/cluster/index.js') as { prototype: { metadata(this: object, options?: { topics?: string[] }): Promise<unknown> } };
+const BrokerPool = require('kafkajs/src/cluster/brokerPool.js') as { prototype: { withBroker: unknown } };
+const createRetry = require('kafkajs/src/retry/index.js') as (options: object) => unknown;
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
 
 const abortMarker = Buffer.from([0, 0, 0, 0]);
@@ -78,5 +83,39 @@ describe('kafkajs, patched: reading offsets while a leader is not known', () => 
   it('still gives up at once on an error a retry cannot mend', async () => {
     const TOPIC_AUTHORIZATION_FAILED = 29;
     await expect(adminOf(clusterFailingWith([TOPIC_AUTHORIZATION_FAILED])).fetchTopicOffsets('t')).rejects.toThrow(/authoriz/i);
+  });
+});
+
+describe('kafkajs, patched: cluster metadata during a leader election', () => {
+  const LEADER_NOT_AVAILABLE = 5;
+  const TOPIC_AUTHORIZATION_FAILED = 29;
+
+  /** Cluster.metadata on the real BrokerPool.withBroker over one broker whose first answers are errors. */
+  function metadataFailingWith(codes: number[]) {
+    const failures = [...codes];
+    const broker = {
+      calls: 0,
+      metadata: async () => {
+        broker.calls++;
+        const code = failures.shift();
+        if (code !== undefined) throw createErrorFromCode(code);
+        return { topicMetadata: [{ topic: 't' }] };
+      },
+    };
+    const brokerPool = { brokers: { 1: broker }, findBroker: async () => broker, refreshMetadataIfNecessary: async () => {}, withBroker: BrokerPool.prototype.withBroker };
+    const cluster = { brokerPool, retrier: createRetry({ initialRetryTime: 1, retries: 5 }) };
+    return { broker, metadata: () => Cluster.prototype.metadata.call(cluster) };
+  }
+
+  it('retries until the broker answers, instead of answering null', async () => {
+    const { broker, metadata } = metadataFailingWith([LEADER_NOT_AVAILABLE, LEADER_NOT_AVAILABLE]);
+    expect(await metadata()).toEqual({ topicMetadata: [{ topic: 't' }] });
+    expect(broker.calls).toBe(3);
+  });
+
+  it("fails with the broker's own error when a retry cannot mend it", async () => {
+    const { broker, metadata } = metadataFailingWith([TOPIC_AUTHORIZATION_FAILED]);
+    await expect(metadata()).rejects.toThrow(/authoriz/i);
+    expect(broker.calls).toBe(1);
   });
 });

@@ -3,6 +3,7 @@
 // against the targets of issue 9: bench/results/<date>.json and bench/results/<date>.md.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { pruneScratch, readStackEnv, runStack } from '@gridstream/test-kit';
 import { machine, repoRoot, writeWhole } from './results.js';
 
 /** Each writes bench/results/<date>-<name>.json, read back below. */
@@ -19,6 +20,9 @@ interface Row {
 const startedMs = Date.now();
 const day = new Date().toISOString().slice(0, 10);
 const resultOf = (name: string) => JSON.parse(readFileSync(`${repoRoot}bench/results/${day}-${name}.json`, 'utf8'));
+runStack('up');
+const pruned = await pruneScratch(readStackEnv());
+console.error(`deleted what earlier runs left: ${pruned.topics} topics, ${pruned.redisKeys} Redis keys, ${pruned.influxPipelines} InfluxDB pipelines`);
 for (const script of benches) {
   console.error(`\n== ${script}`);
   const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: 'inherit' });

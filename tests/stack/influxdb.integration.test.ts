@@ -11,7 +11,7 @@ describe('InfluxDB (v2 HTTP API)', () => {
     const ts = new Date(Date.UTC(2026, 0, 15, 12, 0, 0));
     const write = async (kw: number) => {
       const writer = client.getWriteApi(influx.org, influx.bucket, 'ms');
-      writer.writePoint(new Point(measurement).tag('entity', 'meter:M-0042').floatField('kw', kw).timestamp(ts));
+      writer.writePoint(new Point(measurement).tag('pipeline', measurement).tag('entity', 'meter:M-0042').floatField('kw', kw).timestamp(ts));
       await writer.close();
     };
     await write(1.5);

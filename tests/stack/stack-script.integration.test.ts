@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runStack, stackScript } from '@gridstream/test-kit';
+import { readFileSync } from 'node:fs';
+import { runStack, stackScript, waitUntil } from '@gridstream/test-kit';
 
 /** Server name -> pid, as `scripts/stack status` reports them. */
 function pids(): Record<string, string> {
@@ -25,6 +26,15 @@ function liveProcessesInGroup(pgid: string): string[] {
     .map(([pid]) => pid!);
 }
 
+/** Whether a process has finished exiting (gone, or a zombie nobody reaps). */
+function exited(pid: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
 describe('scripts/stack', () => {
   it('changes nothing when up runs twice', () => {
     const before = pids();
@@ -33,9 +43,11 @@ describe('scripts/stack', () => {
     expect(pids()).toEqual(before);
   });
 
-  it('brings back just the server that was killed', () => {
+  it('brings back just the server that was killed', async () => {
     const before = pids();
     process.kill(Number(before.redis), 'SIGKILL');
+    // A killed process takes a moment to exit, longer the more memory it frees; until then it still runs.
+    await waitUntil('the killed redis to exit', () => exited(before.redis!), 10_000);
     runStack('up');
     const after = pids();
     expect(after.redis).not.toBe(before.redis);

@@ -5,7 +5,9 @@
 // - reading a topic's offsets must retry while a partition's leader is not known yet (the window
 //   rebalance test failed in CI on a topic created a moment before);
 // - cluster metadata must retry a leader election instead of answering null (a service restarted in
-//   the kill storm crashed in listTopics while the broker was still electing leaders).
+//   the kill storm crashed in listTopics while the broker was still electing leaders);
+// - finding a group coordinator must retry while no broker answers (validate's consumer crashed for
+//   good in the outages test while the only broker restarted).
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
@@ -18,7 +20,13 @@ const createAdmin = require('kafkajs/src/admin/index.js') as (params: object) =>
   fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; high: string; low: string }>>;
   fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): Promise<Array<{ partition: number; offset: string }>>;
 };
-const Cluster = require('kafkajs/src/cluster/index.js') as { prototype: { metadata(this: object, options?: { topics?: string[] }): Promise<unknown> } };
+const Cluster = require('kafkajs/src/cluster/index.js') as {
+  prototype: {
+    metadata(this: object, options?: { topics?: string[] }): Promise<unknown>;
+    findGroupCoordinator(this: object, options: { groupId: string }): Promise<unknown>;
+  };
+};
+const { KafkaJSGroupCoordinatorNotFound } = require('kafkajs/src/errors.js') as { KafkaJSGroupCoordinatorNotFound: new (message: string) => Error };
 const BrokerPool = require('kafkajs/src/cluster/brokerPool.js') as { prototype: { withBroker: unknown } };
 const createRetry = require('kafkajs/src/retry/index.js') as (options: object) => unknown;
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
@@ -117,5 +125,24 @@ describe('kafkajs, patched: cluster metadata during a leader election', () => {
     const { broker, metadata } = metadataFailingWith([TOPIC_AUTHORIZATION_FAILED]);
     await expect(metadata()).rejects.toThrow(/authoriz/i);
     expect(broker.calls).toBe(1);
+  });
+});
+
+describe('kafkajs, patched: finding the group coordinator while no broker answers', () => {
+  it('retries the lookup instead of crashing the consumer for good', async () => {
+    const broker = { nodeId: 1 };
+    let lookups = 0;
+    const cluster = {
+      logger: { debug() {} },
+      retrier: createRetry({ initialRetryTime: 1, retries: 5 }),
+      // What BrokerPool.withBroker gives when every broker refused the connection: no coordinator.
+      findGroupCoordinatorMetadata: async () => {
+        if (++lookups <= 2) throw new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator');
+        return { coordinator: { nodeId: 1 } };
+      },
+      findBroker: async () => broker,
+    };
+    expect(await Cluster.prototype.findGroupCoordinator.call(cluster, { groupId: 'g' })).toBe(broker);
+    expect(lookups).toBe(3);
   });
 });

@@ -7,10 +7,9 @@ import { pruneScratch, uniqueName } from '@gridstream/test-kit';
 const stack = inject('stack');
 
 describe('pruneScratch', () => {
-  it('deletes the topics, Redis keys and InfluxDB pipeline of an earlier run, and nothing else', async () => {
-    // A narrow prefix, so this test deletes only what it made, never what other tests of this run made.
-    const run = uniqueName('prune');
-    const [gone, kept] = [`${run}-old`, `${run.replace('scratch-', 'kept-')}-own`];
+  it("deletes an earlier run's topics, Redis keys and InfluxDB pipeline once they are old enough, and nothing else", async () => {
+    // Narrow prefixes, so this test deletes only what it made, never what other tests of this run made.
+    const [gone, kept] = [uniqueName('prune-gone'), uniqueName('prune-kept')];
     const admin = new Kafka({ clientId: 'prune-test', brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
     const redis = new Redis(stack.redisUrl, { lazyConnect: true });
     const influx = new InfluxDB({ url: stack.influx.url, token: stack.influx.token });
@@ -18,13 +17,14 @@ describe('pruneScratch', () => {
     await redis.connect();
     try {
       await admin.createTopics({ topics: [`${gone}.valid`, `${gone}.clean`, `${kept}.valid`].map((topic) => ({ topic })), waitForLeaders: true });
-      await redis.hset(`${gone}:latest:meter:M-1`, { kw: '1' });
-      await redis.hset(`${kept}:latest:meter:M-1`, { kw: '1' });
+      for (const prefix of [gone, kept]) await redis.hset(`${prefix}:latest:meter:M-1`, { kw: '1' });
       const writer = influx.getWriteApi(stack.influx.org, stack.influx.bucket, 'ms');
       for (const pipeline of [gone, kept]) writer.writePoint(new Point('clean').tag('pipeline', pipeline).floatField('kw', 1).timestamp(new Date('2026-01-01T00:00:00Z')));
       await writer.close();
 
-      expect(await pruneScratch(stack, run)).toEqual({ topics: 2, redisKeys: 1, influxPipelines: 1 });
+      // Made a moment ago: a run still going on might be using them.
+      expect(await pruneScratch(stack, { prefix: gone, minAgeMs: 60_000 })).toEqual({ topics: 0, redisKeys: 0, influxPipelines: 0 });
+      expect(await pruneScratch(stack, { prefix: gone, minAgeMs: 0 })).toEqual({ topics: 2, redisKeys: 1, influxPipelines: 1 });
 
       expect((await admin.listTopics()).filter((topic) => topic.startsWith(gone) || topic.startsWith(kept))).toEqual([`${kept}.valid`]);
       expect([await redis.exists(`${gone}:latest:meter:M-1`), await redis.exists(`${kept}:latest:meter:M-1`)]).toEqual([0, 1]);
@@ -35,7 +35,7 @@ describe('pruneScratch', () => {
         );
       expect(pipelines.map((row) => row.pipeline)).toEqual([kept]);
     } finally {
-      await pruneScratch(stack, kept);
+      await pruneScratch(stack, { prefix: kept, minAgeMs: 0 });
       await admin.disconnect();
       redis.disconnect();
     }

@@ -1,6 +1,6 @@
 export { parseStackEnv, readStackEnv, runStack, serverEnv, stackScript, type StackEnv } from './stack-env.js';
-export { SCRATCH_PREFIX, uniqueName } from './unique-name.js';
-export { pruneScratch, type PrunedScratch } from './prune-scratch.js';
+export { SCRATCH_PREFIX, scratchMadeAt, uniqueName } from './unique-name.js';
+export { pruneScratch, type PruneOptions, type PrunedScratch } from './prune-scratch.js';
 export { waitUntil } from './wait-until.js';
 export { startScript, startService, waitForReady, type ServiceProcess } from './service-process.js';
 export { freePort } from './free-port.js';

@@ -2,7 +2,7 @@ import { InfluxDB } from '@influxdata/influxdb-client';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { StackEnv } from './stack-env.js';
-import { SCRATCH_PREFIX } from './unique-name.js';
+import { SCRATCH_PREFIX, scratchMadeAt } from './unique-name.js';
 
 /** What `pruneScratch` deleted. */
 export interface PrunedScratch {
@@ -11,23 +11,32 @@ export interface PrunedScratch {
   influxPipelines: number;
 }
 
+/** Which scratch names `pruneScratch` deletes. */
+export interface PruneOptions {
+  /** Only names starting with this (default: all that `uniqueName` made). */
+  prefix?: string;
+  /** Only names made at least this long ago (default 2 hours): a test run going on beside this one keeps its own. */
+  minAgeMs?: number;
+}
+
 /**
  * Deletes what earlier test and bench runs left on the shared local stack: every topic, Redis key
  * and InfluxDB pipeline whose name `uniqueName` made. Without it the broker's partitions and
  * Redis's memory grow with every run until start-up and metadata calls slow down, and Redis no
- * longer fits its `maxmemory`. Anything else (a demo's prefix, your own data) is left alone; a
- * narrower `prefix` deletes only the names that start with it.
+ * longer fits its `maxmemory`. Anything else (a demo's prefix, your own data) is left alone.
  */
-export async function pruneScratch(stack: StackEnv, prefix = SCRATCH_PREFIX): Promise<PrunedScratch> {
-  const [topics, redisKeys, influxPipelines] = await Promise.all([pruneTopics(stack, prefix), pruneRedisKeys(stack, prefix), pruneInfluxPipelines(stack, prefix)]);
+export async function pruneScratch(stack: StackEnv, { prefix = SCRATCH_PREFIX, minAgeMs = 2 * 3_600_000 }: PruneOptions = {}): Promise<PrunedScratch> {
+  const madeBefore = Date.now() - minAgeMs;
+  const stale = (name: string) => name.startsWith(prefix) && (scratchMadeAt(name) ?? Infinity) <= madeBefore;
+  const [topics, redisKeys, influxPipelines] = await Promise.all([pruneTopics(stack, stale), pruneRedisKeys(stack, prefix, stale), pruneInfluxPipelines(stack, stale)]);
   return { topics, redisKeys, influxPipelines };
 }
 
-async function pruneTopics(stack: StackEnv, prefix: string): Promise<number> {
+async function pruneTopics(stack: StackEnv, stale: (name: string) => boolean): Promise<number> {
   const admin = new Kafka({ clientId: 'gridstream-prune', brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const scratch = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    const scratch = (await admin.listTopics()).filter(stale);
     // Bounded requests: one request for thousands of topics would outlast the request timeout.
     for (let i = 0; i < scratch.length; i += 200) await admin.deleteTopics({ topics: scratch.slice(i, i + 200), timeout: 60_000 });
     return scratch.length;
@@ -36,13 +45,14 @@ async function pruneTopics(stack: StackEnv, prefix: string): Promise<number> {
   }
 }
 
-async function pruneRedisKeys(stack: StackEnv, prefix: string): Promise<number> {
+async function pruneRedisKeys(stack: StackEnv, prefix: string, stale: (name: string) => boolean): Promise<number> {
   const redis = new Redis(stack.redisUrl, { lazyConnect: true });
   await redis.connect();
   try {
     let deleted = 0;
     for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>) {
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
+      const old = keys.filter(stale);
+      if (old.length > 0) deleted += await redis.unlink(...old);
     }
     return deleted;
   } finally {
@@ -50,13 +60,13 @@ async function pruneRedisKeys(stack: StackEnv, prefix: string): Promise<number> 
   }
 }
 
-async function pruneInfluxPipelines(stack: StackEnv, prefix: string): Promise<number> {
+async function pruneInfluxPipelines(stack: StackEnv, stale: (name: string) => boolean): Promise<number> {
   const { url, token, org, bucket } = stack.influx;
   const query = new InfluxDB({ url, token }).getQueryApi(org);
   const rows = await query.collectRows<{ _value: string }>(
     `import "influxdata/influxdb/schema"\nschema.tagValues(bucket: ${JSON.stringify(bucket)}, tag: "pipeline", start: 0)`,
   );
-  const scratch = rows.map((row) => row._value).filter((pipeline) => pipeline.startsWith(prefix));
+  const scratch = rows.map((row) => row._value).filter(stale);
   for (const pipeline of scratch) {
     const response = await fetch(`${url.replace(/\/$/, '')}/api/v2/delete?${new URLSearchParams({ org, bucket })}`, {
       method: 'POST',

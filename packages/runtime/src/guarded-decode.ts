@@ -34,9 +34,10 @@ export function guardedDecoder(
     // A writer schema the reader cannot read (e.g. a FeatureVector's id on <p>.raw) is the record's fault: no retry fixes it.
     throw new UndecodableError(`written with ${type.name ?? type.typeName}, which ${reader!.name ?? reader!.typeName} cannot read: ${(error as Error).message}`, { cause: error });
   }
+  const check = compile(type, type.name?.split('.').pop() ?? type.typeName, new Map());
   return (body) => {
-    const cursor = { body, pos: 0, itemsLeft: limits.maxItems, limits };
-    walk(type, cursor, type.name?.split('.').pop() ?? type.typeName);
+    const cursor: Cursor = { body, pos: 0, itemsLeft: limits.maxItems, limits, indices: [] };
+    check(cursor);
     if (cursor.pos !== body.length) {
       throw new UndecodableError(`${body.length - cursor.pos} bytes left over after the record (${body.length} bytes)`);
     }
@@ -53,94 +54,129 @@ interface Cursor {
   pos: number;
   itemsLeft: number;
   limits: DecodeLimits;
+  /** The index of the item being checked in each array or map around the current value, outermost first. */
+  indices: number[];
 }
 
-function walk(type: avro.Type, c: Cursor, path: string): void {
+/** Checks one value of a type at the cursor and moves past it. */
+type Check = (c: Cursor) => void;
+
+/**
+ * The check for a type, built once per decoder: walking the type for every message cost more than
+ * decoding it. Paths are built here too; `#` stands for an item's index, filled in only when a
+ * check fails (Avro names cannot hold `#`). `compiling` ties a recursive type to its own check.
+ */
+function compile(type: avro.Type, path: string, compiling: Map<avro.Type, Check | undefined>): Check {
   switch (type.typeName) {
     case 'null':
-      return;
+      return () => {};
     case 'boolean':
-      return skip(c, 1, path);
-    case 'int': {
-      // avsc reads an int as a long and does not check its range, so 2^40 would decode and only fail when re-encoded.
-      const value = readLong(c, path);
-      if (value < -(2 ** 31) || value >= 2 ** 31) throw new UndecodableError(`${path}: ${value} does not fit in an int`);
-      return;
-    }
+      return (c) => skip(c, 1, path);
+    case 'int':
+      return (c) => {
+        // avsc reads an int as a long and does not check its range, so 2^40 would decode and only fail when re-encoded.
+        const value = readLong(c, path);
+        if (value < -(2 ** 31) || value >= 2 ** 31) fail(c, path, `${value} does not fit in an int`);
+      };
     case 'long':
-      readLong(c, path);
-      return;
+      return (c) => void readLong(c, path);
     case 'float':
-      return skip(c, 4, path);
+      return (c) => skip(c, 4, path);
     case 'double':
-      return skip(c, 8, path);
-    case 'string': {
-      const start = c.pos;
-      const length = readLength(c, path);
-      if (!isAscii(c.body, c.pos, length)) {
-        try {
-          utf8.decode(c.body.subarray(c.pos, c.pos + length));
-        } catch {
-          throw new UndecodableError(`${path}: invalid UTF-8 in a string at byte ${start}`);
-        }
-      }
-      return skip(c, length, path);
-    }
+      return (c) => skip(c, 8, path);
+    case 'string':
+      return (c) => void checkString(c, path);
     case 'bytes':
-      return skip(c, readLength(c, path), path);
-    case 'fixed':
-      return skip(c, (type as avro.types.FixedType).size, path);
+      return (c) => skip(c, readLength(c, path), path);
+    case 'fixed': {
+      const size = (type as avro.types.FixedType).size;
+      return (c) => skip(c, size, path);
+    }
     case 'enum': {
-      const symbols = (type as avro.types.EnumType).symbols;
-      const index = readLong(c, path);
-      if (index < 0 || index >= symbols.length) throw new UndecodableError(`${path}: enum index ${index} of ${symbols.length}`);
-      return;
+      const symbols = (type as avro.types.EnumType).symbols.length;
+      return (c) => {
+        const index = readLong(c, path);
+        if (index < 0 || index >= symbols) fail(c, path, `enum index ${index} of ${symbols}`);
+      };
     }
     case 'union:unwrapped':
     case 'union:wrapped': {
-      const branches = (type as avro.types.UnwrappedUnionType).types;
-      const index = readLong(c, path);
-      const branch = branches[index];
-      if (!branch) throw new UndecodableError(`${path}: union branch ${index} of ${branches.length}`);
-      return walk(branch, c, path);
+      const branches = (type as avro.types.UnwrappedUnionType).types.map((branch) => compile(branch, path, compiling));
+      return (c) => {
+        const index = readLong(c, path);
+        const branch = branches[index];
+        if (!branch) fail(c, path, `union branch ${index} of ${branches.length}`);
+        branch(c);
+      };
     }
     case 'array': {
       const items = (type as avro.types.ArrayType).itemsType;
-      return walkBlocks(c, path, minBytes(items), (i) => walk(items, c, `${path}[${i}]`));
+      const item = compile(items, `${path}[#]`, compiling);
+      const minItemBytes = minBytes(items);
+      return (c) => checkBlocks(c, path, minItemBytes, item);
     }
     case 'map': {
       const values = (type as avro.types.MapType).valuesType;
-      return walkBlocks(c, path, 1 + minBytes(values), (i) => {
-        const key = { ...c, pos: c.pos };
-        walk(stringType, c, `${path}{key ${i}}`);
-        // avsc assigns map entries to a plain object, where this key would vanish into the prototype.
-        // Its length is read again, as a varint may spell 9 in more than one byte.
-        if (readLong(key, path) === protoKey.length && c.body.subarray(key.pos, c.pos).equals(protoKey)) {
-          throw new UndecodableError(`${path}: a map key "__proto__" cannot be read into an object`);
-        }
-        walk(values, c, `${path}{${i}}`);
-      });
+      const [keyPath, value] = [`${path}{key #}`, compile(values, `${path}{#}`, compiling)];
+      const minEntryBytes = 1 + minBytes(values);
+      return (c) =>
+        checkBlocks(c, path, minEntryBytes, () => {
+          // avsc assigns map entries to a plain object, where this key would vanish into the prototype.
+          const keyBytes = checkString(c, keyPath);
+          if (keyBytes === protoKey.length && c.body.compare(protoKey, 0, protoKey.length, c.pos - protoKey.length, c.pos) === 0) {
+            fail(c, path, 'a map key "__proto__" cannot be read into an object');
+          }
+          value(c);
+        });
     }
     case 'record':
-    case 'error':
-      for (const field of (type as avro.types.RecordType).fields) walk(field.type, c, `${path}.${field.name}`);
-      return;
+    case 'error': {
+      if (compiling.has(type)) return (c) => compiling.get(type)!(c);
+      compiling.set(type, undefined);
+      const fields = (type as avro.types.RecordType).fields.map((field) => compile(field.type, `${path}.${field.name}`, compiling));
+      const check: Check = (c) => {
+        for (const field of fields) field(c);
+      };
+      compiling.set(type, check);
+      return check;
+    }
     default:
       // A logical type wraps its underlying type.
-      if ('underlyingType' in type) return walk((type as avro.types.LogicalType).underlyingType, c, path);
+      if ('underlyingType' in type) return compile((type as avro.types.LogicalType).underlyingType, path, compiling);
       throw new UndecodableError(`${path}: the guard does not know Avro type ${type.typeName}`);
   }
 }
 
-const stringType = avro.Type.forSchema('string');
 const protoKey = Buffer.from('__proto__');
 
+/** Throws the UndecodableError of a check, its path's `#`s filled with the indices of the items being checked. */
+function fail(c: Cursor, path: string, problem: string): never {
+  let depth = 0;
+  throw new UndecodableError(`${path.replace(/#/g, () => String(c.indices[depth++]))}: ${problem}`);
+}
+
+/** Checks a string's length and UTF-8, moves past it and returns its length in bytes. */
+function checkString(c: Cursor, path: string): number {
+  const start = c.pos;
+  const length = readLength(c, path);
+  if (!isAscii(c.body, c.pos, length)) {
+    try {
+      utf8.decode(c.body.subarray(c.pos, c.pos + length));
+    } catch {
+      fail(c, path, `invalid UTF-8 in a string at byte ${start}`);
+    }
+  }
+  skip(c, length, path);
+  return length;
+}
+
 /** Array and map data come in blocks: a count (negative: followed by the block's byte size), items, and 0 at the end. */
-function walkBlocks(c: Cursor, path: string, minItemBytes: number, walkItem: (index: number) => void): void {
-  let index = 0;
+function checkBlocks(c: Cursor, path: string, minItemBytes: number, item: Check): void {
+  const depth = c.indices.length;
+  c.indices.push(0);
   for (;;) {
     let count = readLong(c, path);
-    if (count === 0) return;
+    if (count === 0) break;
     let blockBytes: number | undefined;
     if (count < 0) {
       count = -count;
@@ -149,19 +185,19 @@ function walkBlocks(c: Cursor, path: string, minItemBytes: number, walkItem: (in
       blockBytes = readLong(c, path);
     }
     const left = c.body.length - c.pos;
-    if (count > c.itemsLeft) {
-      throw new UndecodableError(`${path}: declares ${count} items, over the limit of ${c.limits.maxItems} per message`);
-    }
-    if (count * minItemBytes > left) {
-      throw new UndecodableError(`${path}: declares ${count} items of at least ${minItemBytes} bytes, but ${left} bytes are left`);
-    }
+    if (count > c.itemsLeft) fail(c, path, `declares ${count} items, over the limit of ${c.limits.maxItems} per message`);
+    if (count * minItemBytes > left) fail(c, path, `declares ${count} items of at least ${minItemBytes} bytes, but ${left} bytes are left`);
     c.itemsLeft -= count;
     const blockStart = c.pos;
-    for (let i = 0; i < count; i++) walkItem(index++);
+    for (let i = 0; i < count; i++) {
+      item(c);
+      c.indices[depth]!++;
+    }
     if (blockBytes !== undefined && c.pos - blockStart !== blockBytes) {
-      throw new UndecodableError(`${path}: a block declares ${blockBytes} bytes but its items take ${c.pos - blockStart}`);
+      fail(c, path, `a block declares ${blockBytes} bytes but its items take ${c.pos - blockStart}`);
     }
   }
+  c.indices.pop();
 }
 
 /** The fewest bytes a value of this type can take, so a count can be checked before the items are read. */
@@ -187,11 +223,9 @@ function minBytes(type: avro.Type): number {
 function readLength(c: Cursor, path: string): number {
   const length = readLong(c, path);
   const left = c.body.length - c.pos;
-  if (length < 0) throw new UndecodableError(`${path}: negative length ${length}`);
-  if (length > c.limits.maxValueBytes) {
-    throw new UndecodableError(`${path}: declares ${length} bytes, over the limit of ${c.limits.maxValueBytes}`);
-  }
-  if (length > left) throw new UndecodableError(`${path}: declares ${length} bytes, but ${left} are left`);
+  if (length < 0) fail(c, path, `negative length ${length}`);
+  if (length > c.limits.maxValueBytes) fail(c, path, `declares ${length} bytes, over the limit of ${c.limits.maxValueBytes}`);
+  if (length > left) fail(c, path, `declares ${length} bytes, but ${left} are left`);
   return length;
 }
 
@@ -202,7 +236,7 @@ function isAscii(body: Buffer, start: number, length: number): boolean {
 }
 
 function skip(c: Cursor, bytes: number, path: string): void {
-  if (c.pos + bytes > c.body.length) throw new UndecodableError(`${path}: truncated at byte ${c.pos}, needs ${bytes} more`);
+  if (c.pos + bytes > c.body.length) fail(c, path, `truncated at byte ${c.pos}, needs ${bytes} more`);
   c.pos += bytes;
 }
 
@@ -211,13 +245,13 @@ function readLong(c: Cursor, path: string): number {
   let unsigned = 0;
   let scale = 1;
   for (let i = 0; ; i++) {
-    if (i === 10) throw new UndecodableError(`${path}: varint longer than 10 bytes at byte ${c.pos}`);
+    if (i === 10) fail(c, path, `varint longer than 10 bytes at byte ${c.pos}`);
     const byte = c.body[c.pos++];
-    if (byte === undefined) throw new UndecodableError(`${path}: truncated varint at byte ${c.pos - 1}`);
+    if (byte === undefined) fail(c, path, `truncated varint at byte ${c.pos - 1}`);
     unsigned += (byte & 0x7f) * scale;
     if ((byte & 0x80) === 0) break;
     scale *= 128;
   }
-  if (unsigned > Number.MAX_SAFE_INTEGER) throw new UndecodableError(`${path}: integer beyond 2^53 at byte ${c.pos}`);
+  if (unsigned > Number.MAX_SAFE_INTEGER) fail(c, path, `integer beyond 2^53 at byte ${c.pos}`);
   return unsigned % 2 === 0 ? unsigned / 2 : -(unsigned + 1) / 2;
 }

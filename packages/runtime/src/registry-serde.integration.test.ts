@@ -31,6 +31,19 @@ describe('RegistrySerde against the real registry', () => {
     expect(await reader.decode(bytes, measurementType)).toEqual({ schemaId: id, value: samples.Measurement });
   });
 
+  it('encodes records larger than its scratch buffer, and the small ones after them, each on its own', async () => {
+    const id = await serde.register(`${uniqueName('serde-large')}-value`, measurementSchema);
+    const large = { ...samples.Measurement, tags: { note: 'x'.repeat(200_000) } };
+    const before = serde.encode(id, samples.Measurement);
+    const big = serde.encode(id, large);
+    const after = serde.encode(id, samples.Measurement);
+    expect(big.length).toBeGreaterThan(200_000);
+    expect(after.equals(before)).toBe(true);
+    for (const [bytes, value] of [[before, samples.Measurement], [big, large], [after, samples.Measurement]] as const) {
+      expect((await serde.decode(bytes, measurementType)).value).toEqual(value);
+    }
+  });
+
   it('reads data of an older version into the newer schema, filling the added field from its default', async () => {
     const subject = `${uniqueName('serde-evolve')}-value`;
     const v1: AvroSchema = { type: 'record', name: 'Reading', fields: [{ name: 'kw', type: 'double' }] };

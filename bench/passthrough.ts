@@ -1,6 +1,8 @@
 // Run: GRIDSTREAM_TOPIC_PREFIX=<p> node --import tsx bench/passthrough.ts [--input raw|valid|clean|features] (bench/stage-throughput.ts starts it)
+//  or: GRIDSTREAM_TOPIC_PREFIX=<p> node --import tsx bench/passthrough.ts --from <topic> --to <topic> (bench/pipeline.ts starts a chain of them)
 // The baseline for bench/stage-throughput.ts: <p>.<input> (default raw) to <p>.passthrough.out with kafkajs
 // directly, with runStage's consumer, producer and transaction settings and the same serde, but no transform.
+// With --from and --to, a raw hop: the bytes copied as they are, in the same transactions, group <to>.hop.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import avro from 'avsc';
@@ -15,11 +17,17 @@ export function passthroughNames(prefix: string): { group: string; output: strin
   return { group: `${t.prefix}.passthrough`, output: `${t.prefix}.passthrough.out` };
 }
 
+/** A raw hop's consumer group and output topic. */
+export function rawHopNames(to: string): { group: string; output: string } {
+  return { group: `${to}.hop`, output: to };
+}
+
 /** The topics the pass-through can read: validate reads Measurements from raw, clean from valid, feature CleanMeasurements from clean, window FeatureVectors. */
 const inputs = ['raw', 'valid', 'clean', 'features'] as const;
 
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({ options: { input: { type: 'string', default: 'raw' } } });
+  const { values: args } = parseArgs({ options: { input: { type: 'string', default: 'raw' }, from: { type: 'string' }, to: { type: 'string' } } });
+  const raw = args.from !== undefined && args.to !== undefined;
   const inputKey = inputs.find((key) => key === args.input);
   if (inputKey === undefined) {
     console.error(`--input: expected one of ${inputs.join(', ')}, got "${args.input}"; e.g. --input valid`);
@@ -28,8 +36,8 @@ async function main(): Promise<void> {
   // A stage's runtime settings, so the consumer and producers are configured exactly as runStage's.
   const runtime = parseConfig(runtimeConfigSchema('validate'), process.env);
   const t = topicNames(runtime.topicPrefix);
-  const input = t[inputKey];
-  const { group, output } = passthroughNames(runtime.topicPrefix);
+  const input = raw ? args.from! : t[inputKey];
+  const { group, output } = raw ? rawHopNames(args.to!) : passthroughNames(runtime.topicPrefix);
 
   const kafka = new Kafka({
     clientId: 'gridstream-bench-passthrough',
@@ -44,7 +52,7 @@ async function main(): Promise<void> {
   const serde = new RegistrySerde(new SchemaRegistry({ host: runtime.registryUrl }));
   const schema = loadSchemas().get(valueSchemaOf[inputKey])!;
   const reader = avro.Type.forSchema(schema as avro.Schema);
-  const outputSchemaId = await serde.register(t.subject(output), schema);
+  const outputSchemaId = raw ? 0 : await serde.register(t.subject(output), schema);
 
   const producers = new Map<number, Producer>();
   const producerFor = async (partition: number): Promise<Producer> => {
@@ -95,6 +103,10 @@ async function main(): Promise<void> {
       const producer = await producerFor(batch.partition);
       const messages: Message[] = [];
       for (const message of batch.messages) {
+        if (raw) {
+          messages.push({ key: message.key, value: message.value });
+          continue;
+        }
         const { value } = await serde.decode(message.value!, reader);
         messages.push({ key: message.key, value: serde.encode(outputSchemaId, value) });
       }

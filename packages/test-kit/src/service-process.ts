@@ -17,11 +17,16 @@ export function startService(name: string, env: Record<string, string>): Service
   return startScript(`services/${name}/src/main.ts`, [], env);
 }
 
-/** Starts a TypeScript file of the repository (e.g. the CLI, `packages/cli/src/main.ts`) as a Node process. */
+/**
+ * Starts a TypeScript file of the repository (e.g. the CLI, `packages/cli/src/main.ts`) as a Node
+ * process. `GRIDSTREAM_SERVICE_NODE_OPTIONS` in this process's environment becomes every such
+ * process's NODE_OPTIONS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench's services.
+ */
 export function startScript(path: string, args: string[], env: Record<string, string>): ServiceProcess {
+  const nodeOptions = process.env.GRIDSTREAM_SERVICE_NODE_OPTIONS;
   const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

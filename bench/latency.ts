@@ -1,0 +1,138 @@
+// Run from the repository root: node --import tsx bench/latency.ts [--meters 1000] [--seconds 60]
+// End-to-end latency, from an event's publication to its feature in Redis, with exactly-once on, at
+// 50 % and 80 % of the rate the pipeline sustains. All eight services run; a backlog of the same
+// meters first gives the sustained rate. Then bench/load-generator.ts, its own process, offers each
+// share open-loop, and Redis keyspace notifications say when each meter's latest feature changes.
+//
+// A feature cannot exist before event time has moved far enough to close its step, so its latency
+// counts from the scheduled send time of the first event that lets it exist, not of its own reading:
+// clean gives a meter step T out once a partition has seen ts >= T + 15 min + grace, and feature
+// joins it once clean gave out the weather of T's hour, i.e. once ts >= hour(T) + 1 h + grace. Send
+// times are the schedule's (t0 + k/rate), so a generator or broker falling behind adds to latency.
+// Writes bench/results/<date>-latency.json.
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { TopicClient } from '@gridstream/runtime';
+import { topicNames } from '@gridstream/schemas';
+import { readStackEnv, runStack, uniqueName } from '@gridstream/test-kit';
+import { defaultSimulationConfig, simulate, type SimulationConfig } from '../packages/simulator/src/index.js';
+import { drain, PARTITIONS, publishBacklog, startPipeline } from './pipeline-services.js';
+import { repoRoot, writeResult } from './results.js';
+
+const HOUR_MS = 3_600_000;
+const METER_STEP_MS = 15 * 60_000;
+const GRACE_MS = 30 * 60_000;
+const BACKLOG_HOURS = 12;
+const SHARES = [0.5, 0.8];
+
+const { values: args } = parseArgs({ options: { meters: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '60' } } });
+const meters = Number(args.meters);
+const seconds = Number(args.seconds);
+for (const [name, value] of [['--meters', meters], ['--seconds', seconds]] as const) {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    console.error(`${name}: expected a positive integer, got "${value}"; e.g. --meters 1000 --seconds 60`);
+    process.exit(2);
+  }
+}
+
+runStack('up', 'kafka', 'registry', 'redis', 'influxdb');
+const stack = readStackEnv();
+const client = await new TopicClient({ brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, clientId: 'gridstream-bench' }).connect();
+const prefix = uniqueName('bench-latency');
+const t = topicNames(prefix);
+// Meters and weather only, without faults: every step is sent once, in event-time order.
+const noFaults = { duplicateShare: 0, outOfOrderShare: 0, lateShare: 0, gapShare: 0, outlierShare: 0, malformedShare: 0, futureTsShare: 0, unitChangeShare: 0 };
+const simulation = (startTs: number, hours: number): SimulationConfig =>
+  defaultSimulationConfig({ seed: 11, meters, regions: 0, weatherStations: 4, tepUnits: 0, tepFault: null, startTs, durationMs: hours * HOUR_MS, faults: noFaults });
+
+const redis = new Redis(stack.redisUrl);
+const subscriber = new Redis(stack.redisUrl);
+const [, notifyBefore] = (await redis.config('GET', 'notify-keyspace-events')) as [string, string];
+try {
+  const backlogStart = Date.UTC(2026, 0, 1);
+  await client.ensureTopics([{ topic: t.ingestJson, partitions: PARTITIONS }]);
+  const backlog = await publishBacklog(client, t.ingestJson, simulate(simulation(backlogStart, BACKLOG_HOURS)));
+  // Idle timeouts far off: between the phases no step may close by the clock, only by event time.
+  const pipeline = await startPipeline(stack, client, prefix, { CLEAN_GRACE_MS: String(GRACE_MS), CLEAN_IDLE_MS: '600000', FEATURE_WEATHER_IDLE_MS: '600000' });
+  try {
+    const sustained = backlog / (await drain(pipeline, backlog, 10 * 60_000));
+    console.error(`sustained: ${Math.round(sustained)} events/s over a backlog of ${backlog} events (${meters} meters and 4 stations, ${BACKLOG_HOURS} h)`);
+
+    await redis.config('SET', 'notify-keyspace-events', 'Kh');
+    let startTs = backlogStart + BACKLOG_HOURS * HOUR_MS;
+    const phases = [];
+    for (const share of SHARES) {
+      const rate = share * sustained;
+      const hours = Math.max(2, Math.round((rate * seconds) / (4 * meters + 4)));
+      const phase = await offer(rate, simulation(startTs, hours), pipeline.totalLag);
+      phases.push({ share, rate, hours, ...phase });
+      console.error(`${share * 100} %: ${Math.round(rate)} events/s, ${phase.sent} events: p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms over ${phase.features} features (generator at worst ${phase.generatorBehindMs} ms behind)`);
+      startTs += hours * HOUR_MS;
+    }
+
+    console.log(`| offered | events/s | features | p50 | p99 | max |\n| --- | ---: | ---: | ---: | ---: | ---: |`);
+    for (const p of phases) console.log(`| ${p.share * 100} % of ${Math.round(sustained)}/s | ${Math.round(p.rate)} | ${p.features} | ${p.p50Ms} ms | ${p.p99Ms} ms | ${p.maxMs} ms |`);
+    console.log(`\nwritten to ${writeResult('latency', { meters, partitions: PARTITIONS, graceMs: GRACE_MS, backlogEvents: backlog, sustainedEventsPerSecond: sustained, phases })}`);
+  } finally {
+    await pipeline.stop();
+  }
+} finally {
+  await redis.config('SET', 'notify-keyspace-events', notifyBefore);
+  redis.disconnect();
+  subscriber.disconnect();
+  await client.close();
+}
+
+/** Offers `config`'s events at `rate` and measures each meter feature's latency until the pipeline is through. */
+async function offer(rate: number, config: SimulationConfig, totalLag: () => Promise<number>) {
+  const schedule = [...simulate(config)].map((event) => event.truth.ts);
+  const sent = schedule.length;
+  const endTs = config.startTs + config.durationMs;
+  const t0 = Date.now() + 3_000;
+  /** When the first event that lets the feature at `ts` exist was due, or null if this phase sends none. */
+  const releasedAt = (ts: number): number | null => {
+    const ready = Math.max(ts + METER_STEP_MS + GRACE_MS, Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS + GRACE_MS);
+    let [low, high] = [0, sent];
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (schedule[mid]! < ready) low = mid + 1;
+      else high = mid;
+    }
+    return low < sent ? t0 + (low * 1000) / rate : null;
+  };
+
+  const latencies: number[] = [];
+  const channelPrefix = `__keyspace@0__:${prefix}:latest:`;
+  const onNotification = (_pattern: string, channel: string, event: string) => {
+    if (event !== 'hset') return;
+    const seenAt = Date.now();
+    void redis.hget(channel.slice('__keyspace@0__:'.length), 'ts').then((value) => {
+      const ts = Number(value);
+      if (!(ts >= config.startTs && ts < endTs)) return; // an earlier phase's feature
+      const released = releasedAt(ts);
+      if (released !== null) latencies.push(seenAt - released);
+    });
+  };
+  subscriber.on('pmessage', onNotification);
+  await subscriber.psubscribe(`${channelPrefix}meter:*`);
+
+  const generator = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/load-generator.ts', '--brokers', stack.kafkaBrokers.join(','), '--topic', t.ingestJson, '--rate', String(rate), '--count', String(sent), '--t0', String(t0), '--config', JSON.stringify(config)],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let report = '';
+  generator.stdout.on('data', (chunk: Buffer) => (report += chunk.toString()));
+  const exitCode = await new Promise<number | null>((resolve) => generator.once('exit', resolve));
+  if (exitCode !== 0) throw new Error(`the load generator exited with ${exitCode}`);
+  const { worstBehindMs } = JSON.parse(report) as { worstBehindMs: number };
+  while ((await totalLag()) > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last notifications' reads
+  await subscriber.punsubscribe();
+  subscriber.off('pmessage', onNotification);
+
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN);
+  return { sent, features: latencies.length, minMs: at(0), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), generatorBehindMs: Math.round(worstBehindMs) };
+}

@@ -1,0 +1,143 @@
+// The eight services of a pipeline as processes on the local stack, for the benches that run all of them.
+import type { TopicClient } from '@gridstream/runtime';
+import { topicNames, type Stage } from '@gridstream/schemas';
+import { freePort, rssBytes, serverEnv, startScript, startService, waitForReady, type ServiceProcess, type StackEnv } from '@gridstream/test-kit';
+import { rawHopNames } from './passthrough.js';
+
+export const PARTITIONS = 6;
+
+/** Processes that read topics, as `drain` watches them. */
+export interface Readers {
+  /** Records left to read over every process's input: they are through at 0. */
+  totalLag(): Promise<number>;
+  /** Throws with its output if a process has exited. */
+  checkRunning(): void;
+  /** Notes each process's resident memory. */
+  sampleRss?(): void;
+  stop(): Promise<void>;
+}
+
+export interface PipelineServices extends Readers {
+  services: Map<Stage, ServiceProcess>;
+  sampleRss(): void;
+  /** The highest resident memory `sampleRss` saw per service. */
+  peakRssMb(): Record<string, number>;
+}
+
+/** Starts every service on `prefix` with `settings` on top of the defaults, and waits until each is ready. */
+export async function startPipeline(stack: StackEnv, client: TopicClient, prefix: string, settings: Record<string, string> = {}): Promise<PipelineServices> {
+  const t = topicNames(prefix);
+  /** What each stage reads. */
+  const inputs: Array<[Stage, string]> = [
+    ['ingest', t.ingestJson],
+    ['validate', t.raw],
+    ['clean', t.valid],
+    ['feature', t.clean],
+    ['window', t.features],
+    ['quality', t.qualityParts],
+    ['redis-sink', t.features],
+    ['influx-sink', t.features],
+  ];
+  const env = { ...serverEnv(stack), GRIDSTREAM_TOPIC_PREFIX: prefix, GRIDSTREAM_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn', INGEST_TOKEN: 'bench-pipeline-token-0123', ...settings };
+  const services = new Map<Stage, ServiceProcess>();
+  const killAll = () => {
+    for (const service of services.values()) service.child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  const opsPorts = new Map<Stage, number>();
+  for (const [stage] of inputs) {
+    const port = await freePort();
+    opsPorts.set(stage, port);
+    services.set(stage, startService(stage, { ...env, GRIDSTREAM_OPS_PORT: String(port), ...(stage === 'ingest' ? { INGEST_HTTP_PORT: String(await freePort()) } : {}) }));
+  }
+  for (const [stage, service] of services) await waitForReady(service, opsPorts.get(stage)!, 180_000);
+
+  const peakRss = new Map<Stage, number>();
+  return {
+    services,
+    totalLag: async () => (await Promise.all(inputs.map(([stage, topic]) => client.groupLag(t.group(stage), topic)))).reduce((a, b) => a + b, 0),
+    sampleRss() {
+      for (const [stage, service] of services) if (service.child.pid !== undefined) peakRss.set(stage, Math.max(peakRss.get(stage) ?? 0, rssBytes(service.child.pid)));
+    },
+    peakRssMb: () => Object.fromEntries([...peakRss].map(([stage, bytes]) => [stage, Math.round(bytes / 2 ** 20)])),
+    checkRunning() {
+      for (const [stage, service] of services) if (service.child.exitCode !== null) throw new Error(`${stage} exited; its output:\n${service.output().slice(-4_000)}`);
+    },
+    async stop() {
+      process.off('exit', killAll);
+      for (const service of services.values()) service.child.kill('SIGTERM');
+      await Promise.all([...services.values()].map((service) => service.exited));
+    },
+  };
+}
+
+/** Publishes simulated events as fast as the broker takes them, in batches of 10k; returns how many. */
+export async function publishBacklog(client: TopicClient, topic: string, events: Iterable<{ key: string | null; line: string }>): Promise<number> {
+  let count = 0;
+  let batch: Array<{ key: string | null; value: string }> = [];
+  for (const event of events) {
+    batch.push({ key: event.key, value: event.line });
+    count += 1;
+    if (batch.length === 10_000) {
+      await client.publish([{ topic, records: batch }]);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await client.publish([{ topic, records: batch }]);
+  return count;
+}
+
+/**
+ * Waits until every service has read everything, sampling memory on the way; returns the seconds
+ * from the first progress seen (so start-up is not counted) to no lag left.
+ */
+export async function drain(pipeline: Readers, records: number, limitMs: number): Promise<number> {
+  const startMs = performance.now();
+  let firstMs: number | null = null;
+  for (;;) {
+    pipeline.sampleRss?.();
+    const lag = await pipeline.totalLag();
+    const nowMs = performance.now();
+    firstMs ??= lag < records ? nowMs : null;
+    if (lag === 0 && firstMs !== null) return (nowMs - firstMs) / 1000;
+    pipeline.checkRunning();
+    if (nowMs - startMs > limitMs) throw new Error(`not through after ${limitMs / 60_000} minutes; ${lag} records left`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * The baseline for the whole pipeline: raw pass-through hops (bench/passthrough.ts --from --to), as
+ * many and in the same shape: four in a row from `input` as ingest, validate, clean and feature,
+ * then four reading the fourth's output as window, quality and the two sinks do.
+ */
+export async function startHopChain(stack: StackEnv, client: TopicClient, prefix: string, input: string): Promise<Readers> {
+  const hop = (n: number) => `${prefix}.hop${n}`;
+  const hops: Array<[string, string]> = [[input, hop(1)], [hop(1), hop(2)], [hop(2), hop(3)], [hop(3), hop(4)], ...[5, 6, 7, 8].map((n): [string, string] => [hop(4), hop(n)])];
+  const env = { ...serverEnv(stack), GRIDSTREAM_TOPIC_PREFIX: prefix, GRIDSTREAM_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn' };
+  const processes = hops.map(([from, to]) => startScript('bench/passthrough.ts', ['--from', from, '--to', to], env));
+  const killAll = () => {
+    for (const hopProcess of processes) hopProcess.child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  const totalLag = async () => (await Promise.all(hops.map(([from, to]) => client.groupLag(rawHopNames(to).group, from)))).reduce((a, b) => a + b, 0);
+  const chain: Readers = {
+    totalLag,
+    checkRunning() {
+      processes.forEach((hopProcess, i) => {
+        if (hopProcess.child.exitCode !== null) throw new Error(`hop ${i + 1} exited; its output:\n${hopProcess.output().slice(-4_000)}`);
+      });
+    },
+    async stop() {
+      process.off('exit', killAll);
+      for (const hopProcess of processes) hopProcess.child.kill('SIGTERM');
+      await Promise.all(processes.map((hopProcess) => hopProcess.exited));
+    },
+  };
+  // Each hop creates its output topic as it starts; lag can be read once all exist.
+  for (;;) {
+    chain.checkRunning();
+    if (await totalLag().then(() => true, () => false)) return chain;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -6,28 +6,36 @@ import type { RedisSinkConfig } from './config.js';
 import { redisKeys } from '@gridstream/feature-client';
 
 /**
- * Newest event time wins, in one script per vector so no reader or other writer sees half of it:
- * the vector always joins the history (one member per ts, so a replay replaces it rather than
- * adding one); it becomes the latest only if its ts is not older than the latest's. The keys'
- * TTL is refreshed only by a write that did not go back in event time; history older than the
- * retention behind the newest ts is trimmed.
- * KEYS: latest, history. ARGV: ts, values JSON, names JSON, featureSet, imputed, ttlMs, retentionMs.
+ * Newest event time wins, in one script per entity and batch so no reader or other writer sees
+ * half of it: each vector joins the history (one member per ts, so a replay replaces it rather than
+ * adding one); the newest one not older than the latest becomes the latest. The keys' TTL is
+ * refreshed only when a vector did not go back in event time; history older than the retention
+ * behind the newest ts is trimmed. The same as one call per vector in order, but the latest is
+ * written, the TTLs set and the history trimmed once: a call per vector spent 58 µs in Redis, two
+ * thirds of it the script's own overhead.
+ * KEYS: latest, history. ARGV: ttlMs, retentionMs, then per vector: ts, values JSON, names JSON, featureSet, imputed.
  */
-const upsertFeature = `
-local ts = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], ts, ts)
-redis.call('ZADD', KEYS[2], ts, ARGV[1] .. ':' .. ARGV[5] .. ':' .. ARGV[2])
+const upsertFeatures = `
 local newest = tonumber(redis.call('HGET', KEYS[1], 'ts'))
-local wins = newest == nil or ts >= newest
-if wins then
-  redis.call('HSET', KEYS[1], 'ts', ARGV[1], 'featureSet', ARGV[4], 'names', ARGV[3], 'values', ARGV[2], 'imputed', ARGV[5])
-  redis.call('PEXPIRE', KEYS[1], ARGV[6])
-  redis.call('PEXPIRE', KEYS[2], ARGV[6])
-  newest = ts
+local winner = nil
+for i = 3, #ARGV, 5 do
+  local ts = tonumber(ARGV[i])
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], ts, ts)
+  redis.call('ZADD', KEYS[2], ts, ARGV[i] .. ':' .. ARGV[i + 4] .. ':' .. ARGV[i + 1])
+  if newest == nil or ts >= newest then
+    newest, winner = ts, i
+  end
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('(%.0f', newest - tonumber(ARGV[7])))
-if wins then return 1 end
-return 0`;
+if winner then
+  redis.call('HSET', KEYS[1], 'ts', ARGV[winner], 'featureSet', ARGV[winner + 3], 'names', ARGV[winner + 2], 'values', ARGV[winner + 1], 'imputed', ARGV[winner + 4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+end
+if newest then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('(%.0f', newest - tonumber(ARGV[2]))) end
+return winner and 1 or 0`;
+
+/** Vectors per script call at most, so one entity's long backlog does not make one huge call. */
+const VECTORS_PER_CALL = 500;
 
 /**
  * The newest sequence per entity and feature set: a later end wins, and at the same end a revision
@@ -47,7 +55,7 @@ return 0`;
 
 /** The scripts as pipeline commands: they queue, and `exec` gives their results. */
 interface SinkCommands {
-  upsertFeature(latest: string, history: string, ...args: Array<string | number>): unknown;
+  upsertFeatures(latest: string, history: string, ...args: Array<string | number>): unknown;
   upsertSequence(key: string, ...args: Array<string | number | Buffer>): unknown;
 }
 
@@ -61,21 +69,29 @@ export async function openRedisWriter(config: RedisSinkConfig, prefix: string, l
   redis.on('error', () => undefined); // reported by the failed writes and the events below
   redis.on('ready', () => log.info({ url: config.url }, 'redis connected'));
   redis.on('close', () => log.warn({ url: config.url }, 'redis connection closed'));
-  redis.defineCommand('upsertFeature', { numberOfKeys: 2, lua: upsertFeature });
+  redis.defineCommand('upsertFeatures', { numberOfKeys: 2, lua: upsertFeatures });
   redis.defineCommand('upsertSequence', { numberOfKeys: 1, lua: upsertSequence });
   await redis.connect().catch((error: unknown) => log.warn({ err: error }, 'redis not reachable yet; writes wait for it'));
   const keys = redisKeys(prefix);
   return {
     async write(records: SinkRecord[]) {
       const pipeline = redis.pipeline() as unknown as SinkCommands & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+      const vectorsByEntity = new Map<string, Array<string | number>>();
       for (const record of records) {
         if (record.topic === 'features') {
           const v = record.value as FeatureVector;
+          let args = vectorsByEntity.get(v.entity);
+          if (!args) vectorsByEntity.set(v.entity, (args = []));
           // JSON has no NaN: undefined features are null.
-          pipeline.upsertFeature(keys.latest(v.entity), keys.history(v.entity), v.ts, JSON.stringify(v.values.map((x) => (Number.isFinite(x) ? x : null))), JSON.stringify(v.names), `${v.featureSet.name}:${v.featureSet.version}`, v.imputed ? 1 : 0, config.latestTtlMs, config.historyRetentionMs);
+          args.push(v.ts, JSON.stringify(v.values.map((x) => (Number.isFinite(x) ? x : null))), JSON.stringify(v.names), `${v.featureSet.name}:${v.featureSet.version}`, v.imputed ? 1 : 0);
         } else if (record.topic === 'sequences') {
           const s = record.value as Sequence;
           pipeline.upsertSequence(keys.sequence(s.entity, s.featureSet.name), s.end, s.revision, s.start, s.stepMs, s.seqLen, `${s.featureSet.name}:${s.featureSet.version}`, JSON.stringify(s.names), s.values, s.mask, config.latestTtlMs);
+        }
+      }
+      for (const [entity, args] of vectorsByEntity) {
+        for (let i = 0; i < args.length; i += 5 * VECTORS_PER_CALL) {
+          pipeline.upsertFeatures(keys.latest(entity), keys.history(entity), config.latestTtlMs, config.historyRetentionMs, ...args.slice(i, i + 5 * VECTORS_PER_CALL));
         }
       }
       const results = await pipeline.exec();

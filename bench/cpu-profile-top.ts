@@ -1,7 +1,7 @@
 // Run: node --import tsx bench/cpu-profile-top.ts <file.cpuprofile> [--top 25]
 // Where a process spent its CPU, from a `node --cpu-prof` profile: self time per package (kafkajs,
 // avsc, ioredis, a gridstream package, node's own, GC, idle) and the hottest functions. To profile a
-// service under a bench, start the bench with GRIDSTREAM_SERVICE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR";
+// service under a bench, start the bench with GRIDSTREAM_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR";
 // each service writes its profile to DIR when it exits.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -17,7 +17,7 @@ import { TopicClient } from '@gridstream/runtime';
 import { topicNames } from '@gridstream/schemas';
 import { readStackEnv, runStack, uniqueName } from '@gridstream/test-kit';
 import { defaultSimulationConfig, simulate, type SimulationConfig } from '../packages/simulator/src/index.js';
-import { drain, PARTITIONS, publishBacklog, startPipeline } from './pipeline-services.js';
+import { drain, hopQuantiles, PARTITIONS, publishBacklog, startPipeline, type PipelineServices } from './pipeline-services.js';
 import { repoRoot, writeResult } from './results.js';
 
 const HOUR_MS = 3_600_000;
@@ -65,7 +65,7 @@ try {
     for (const share of SHARES) {
       const rate = share * sustained;
       const hours = Math.max(2, Math.round((rate * seconds) / (4 * meters + 4)));
-      const phase = await offer(rate, simulation(startTs, hours), pipeline.totalLag);
+      const phase = await offer(rate, simulation(startTs, hours), pipeline);
       phases.push({ share, rate, hours, ...phase });
       console.error(`${share * 100} %: ${Math.round(rate)} events/s, ${phase.sent} events: p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms over ${phase.features} features (generator at worst ${phase.generatorBehindMs} ms behind)`);
       startTs += hours * HOUR_MS;
@@ -73,6 +73,9 @@ try {
 
     console.log(`| offered | events/s | features | p50 | p99 | max |\n| --- | ---: | ---: | ---: | ---: | ---: |`);
     for (const p of phases) console.log(`| ${p.share * 100} % of ${Math.round(sustained)}/s | ${Math.round(p.rate)} | ${p.features} | ${p.p50Ms} ms | ${p.p99Ms} ms | ${p.maxMs} ms |`);
+    // Where the time goes: each service's own histogram, from a record reaching its input topic to its batch committed.
+    console.log(`\n| hop: input topic → committed | ${phases.map((p) => `p50 / p99 at ${p.share * 100} %`).join(' | ')} |\n| --- |${phases.map(() => ' --- |').join('')}`);
+    for (const stage of Object.keys(phases[0]!.hops)) console.log(`| ${stage} | ${phases.map((p) => `${p.hops[stage]!.p50} / ${p.hops[stage]!.p99}`).join(' | ')} |`);
     console.log(`\nwritten to ${writeResult('latency', { meters, partitions: PARTITIONS, graceMs: GRACE_MS, backlogEvents: backlog, sustainedEventsPerSecond: sustained, phases })}`);
   } finally {
     await pipeline.stop();
@@ -85,7 +88,8 @@ try {
 }
 
 /** Offers `config`'s events at `rate` and measures each meter feature's latency until the pipeline is through. */
-async function offer(rate: number, config: SimulationConfig, totalLag: () => Promise<number>) {
+async function offer(rate: number, config: SimulationConfig, pipeline: PipelineServices) {
+  const hopsBefore = await pipeline.hopLatencies();
   const schedule = [...simulate(config)].map((event) => event.truth.ts);
   const sent = schedule.length;
   const endTs = config.startTs + config.durationMs;
@@ -127,12 +131,13 @@ async function offer(rate: number, config: SimulationConfig, totalLag: () => Pro
   const exitCode = await new Promise<number | null>((resolve) => generator.once('exit', resolve));
   if (exitCode !== 0) throw new Error(`the load generator exited with ${exitCode}`);
   const { worstBehindMs } = JSON.parse(report) as { worstBehindMs: number };
-  while ((await totalLag()) > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  while ((await pipeline.totalLag()) > 0) await new Promise((resolve) => setTimeout(resolve, 250));
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last notifications' reads
   await subscriber.punsubscribe();
   subscriber.off('pmessage', onNotification);
 
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN);
-  return { sent, features: latencies.length, minMs: at(0), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), generatorBehindMs: Math.round(worstBehindMs) };
+  const hops = Object.fromEntries([...(await pipeline.hopLatencies())].map(([stage, after]) => [stage, hopQuantiles(hopsBefore.get(stage), after)]));
+  return { sent, features: latencies.length, minMs: at(0), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), generatorBehindMs: Math.round(worstBehindMs), hops };
 }

@@ -19,14 +19,15 @@ export function startService(name: string, env: Record<string, string>): Service
 
 /**
  * Starts a TypeScript file of the repository (e.g. the CLI, `packages/cli/src/main.ts`) as a Node
- * process. `GRIDSTREAM_SERVICE_NODE_OPTIONS` in this process's environment becomes every such
- * process's NODE_OPTIONS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench's services.
+ * process. `GRIDSTREAM_SERVICE_NODE_ARGS` in this process's environment go to every such Node,
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench's services (NODE_OPTIONS may not
+ * carry --cpu-prof).
  */
 export function startScript(path: string, args: string[], env: Record<string, string>): ServiceProcess {
-  const nodeOptions = process.env.GRIDSTREAM_SERVICE_NODE_OPTIONS;
-  const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], {
+  const nodeArgs = (process.env.GRIDSTREAM_SERVICE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path, ...args], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

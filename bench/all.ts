@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pruneScratch, readStackEnv, runStack } from '@gridstream/test-kit';
-import { machine, repoRoot, writeWhole } from './results.js';
+import { benchDay, machine, repoRoot, writeWhole } from './results.js';
 
 /** Each writes bench/results/<date>-<name>.json, read back below. */
 const benches = ['bench/serde.ts', 'bench/stage-throughput.ts', 'bench/sink-throughput.ts', 'bench/pipeline.ts', 'bench/latency.ts'];
@@ -18,14 +18,14 @@ interface Row {
 }
 
 const startedMs = Date.now();
-const day = new Date().toISOString().slice(0, 10);
+const day = benchDay();
 const resultOf = (name: string) => JSON.parse(readFileSync(`${repoRoot}bench/results/${day}-${name}.json`, 'utf8'));
 runStack('up');
 const pruned = await pruneScratch(readStackEnv());
 console.error(`deleted what earlier runs left: ${pruned.topics} topics, ${pruned.redisKeys} Redis keys, ${pruned.influxPipelines} InfluxDB pipelines`);
 for (const script of benches) {
   console.error(`\n== ${script}`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, BENCH_DAY: day } });
   if (run.status !== 0) {
     console.error(`${script} failed (${run.status ?? run.signal}); the summary is not written`);
     process.exit(1);

@@ -1,4 +1,4 @@
-// Run from the repository root: node --import tsx bench/latency.ts [--meters 1000] [--seconds 60]
+// Run from the repository root: node --import tsx bench/latency.ts [--meters 1000] [--seconds 60] [--shares 0.5,0.8]
 // End-to-end latency, from an event's publication to its feature in Redis, with exactly-once on, at
 // 50 % and 80 % of the rate the pipeline sustains. All eight services run; a backlog of the same
 // meters first gives the sustained rate. Then bench/load-generator.ts, its own process, offers each
@@ -24,11 +24,15 @@ const HOUR_MS = 3_600_000;
 const METER_STEP_MS = 15 * 60_000;
 const GRACE_MS = 30 * 60_000;
 const BACKLOG_HOURS = 12;
-const SHARES = [0.5, 0.8];
 
-const { values: args } = parseArgs({ options: { meters: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '60' } } });
+const { values: args } = parseArgs({ options: { meters: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '60' }, shares: { type: 'string', default: '0.5,0.8' } } });
 const meters = Number(args.meters);
 const seconds = Number(args.seconds);
+const shares = args.shares.split(',').map(Number);
+if (!shares.every((share) => share > 0 && share <= 2)) {
+  console.error(`--shares: expected shares of the sustained rate between 0 and 2, got "${args.shares}"; e.g. --shares 0.5,0.8`);
+  process.exit(2);
+}
 for (const [name, value] of [['--meters', meters], ['--seconds', seconds]] as const) {
   if (!Number.isSafeInteger(value) || value <= 0) {
     console.error(`${name}: expected a positive integer, got "${value}"; e.g. --meters 1000 --seconds 60`);
@@ -62,7 +66,7 @@ try {
     await redis.config('SET', 'notify-keyspace-events', 'Kh');
     let startTs = backlogStart + BACKLOG_HOURS * HOUR_MS;
     const phases = [];
-    for (const share of SHARES) {
+    for (const share of shares) {
       const rate = share * sustained;
       const hours = Math.max(2, Math.round((rate * seconds) / (4 * meters + 4)));
       const phase = await offer(rate, simulation(startTs, hours), pipeline);

@@ -139,6 +139,17 @@ describe('guardedDecoder', () => {
     );
   });
 
+  it('names the field a record type used twice was read in, and checks a recursive record all the way down', () => {
+    const point: avro.Schema = { type: 'record', name: 'Point', fields: [{ name: 'label', type: 'string' }] };
+    const pair = avro.Type.forSchema({ type: 'record', name: 'Pair', fields: [{ name: 'from', type: point }, { name: 'to', type: 'Point' }] });
+    expect(undecodable(guardedDecoder(pair), Buffer.from([...str('a'), ...varint(50)]))).toBe('Pair.to.label: declares 50 bytes, but 0 are left');
+    const list = avro.Type.forSchema({ type: 'record', name: 'Node', fields: [{ name: 'value', type: 'int' }, { name: 'next', type: ['null', 'Node'] }] });
+    const decode = guardedDecoder(list);
+    // 1 -> 2 -> 3, then the same list with an int over 32 bits at its third node.
+    expect(decode(Buffer.from([...varint(1), 2, ...varint(2), 2, ...varint(3), 0]))).toEqual({ value: 1, next: { value: 2, next: { value: 3, next: null } } });
+    expect(undecodable(decode, Buffer.from([...varint(1), 2, ...varint(2), 2, ...varint(2 ** 40), 0]))).toBe('Node.next.next.value: 1099511627776 does not fit in an int');
+  });
+
   it('either decodes or refuses as undecodable every mutation of the golden bodies (seeded)', () => {
     let seed = 0x5eed;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed / 2 ** 31);

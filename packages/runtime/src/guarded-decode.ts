@@ -34,7 +34,7 @@ export function guardedDecoder(
     // A writer schema the reader cannot read (e.g. a FeatureVector's id on <p>.raw) is the record's fault: no retry fixes it.
     throw new UndecodableError(`written with ${type.name ?? type.typeName}, which ${reader!.name ?? reader!.typeName} cannot read: ${(error as Error).message}`, { cause: error });
   }
-  const check = compile(type, type.name?.split('.').pop() ?? type.typeName, new Map());
+  const check = compile(type, type.name?.split('.').pop() ?? type.typeName, new Set());
   return (body) => {
     const cursor: Cursor = { body, pos: 0, itemsLeft: limits.maxItems, limits, indices: [] };
     check(cursor);
@@ -64,9 +64,10 @@ type Check = (c: Cursor) => void;
 /**
  * The check for a type, built once per decoder: walking the type for every message cost more than
  * decoding it. Paths are built here too; `#` stands for an item's index, filled in only when a
- * check fails (Avro names cannot hold `#`). `compiling` ties a recursive type to its own check.
+ * check fails (Avro names cannot hold `#`). `compiling` holds the records being built, so a
+ * recursive one is not built for ever.
  */
-function compile(type: avro.Type, path: string, compiling: Map<avro.Type, Check | undefined>): Check {
+function compile(type: avro.Type, path: string, compiling: Set<avro.Type>): Check {
   switch (type.typeName) {
     case 'null':
       return () => {};
@@ -131,14 +132,17 @@ function compile(type: avro.Type, path: string, compiling: Map<avro.Type, Check 
     }
     case 'record':
     case 'error': {
-      if (compiling.has(type)) return (c) => compiling.get(type)!(c);
-      compiling.set(type, undefined);
+      // A record inside itself is built when a message first goes that deep, with its paths there.
+      if (compiling.has(type)) {
+        let deeper: Check | undefined;
+        return (c) => (deeper ??= compile(type, path, new Set()))(c);
+      }
+      compiling.add(type);
       const fields = (type as avro.types.RecordType).fields.map((field) => compile(field.type, `${path}.${field.name}`, compiling));
-      const check: Check = (c) => {
+      compiling.delete(type);
+      return (c) => {
         for (const field of fields) field(c);
       };
-      compiling.set(type, check);
-      return check;
     }
     default:
       // A logical type wraps its underlying type.

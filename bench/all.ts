@@ -98,6 +98,9 @@ const table = [
   ...rows.map((r) => `| ${r.what} | ${r.measured} | ${r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`} | ${r.target} | ${r.holds === null ? '' : r.holds ? 'yes' : 'no'} |`),
   '',
 ].join('\n');
+// The benches' topics and keys, now: 10k meters' state alone takes a good part of Redis's maxmemory.
+const deleted = await pruneScratch(readStackEnv(), { base: 'bench-', minAgeMs: 0 });
+console.error(`deleted what the benches made: ${deleted.topics} topics, ${deleted.redisKeys} Redis keys, ${deleted.influxPipelines} InfluxDB pipelines`);
 writeWhole(`bench/results/${day}.json`, `${JSON.stringify({ date: new Date().toISOString(), minutes, machine: machine(), rows }, null, 2)}\n`);
 writeWhole(`bench/results/${day}.md`, table);
 console.log(`\n${table}\nwritten to bench/results/${day}.json and bench/results/${day}.md`);

@@ -17,6 +17,8 @@ export interface PruneOptions {
   prefix?: string;
   /** Only names made at least this long ago (default 2 hours): a test run going on beside this one keeps its own. */
   minAgeMs?: number;
+  /** Only names whose `uniqueName` base starts with this, e.g. `bench-`. */
+  base?: string;
 }
 
 /**
@@ -25,9 +27,10 @@ export interface PruneOptions {
  * Redis's memory grow with every run until start-up and metadata calls slow down, and Redis no
  * longer fits its `maxmemory`. Anything else (a demo's prefix, your own data) is left alone.
  */
-export async function pruneScratch(stack: StackEnv, { prefix = SCRATCH_PREFIX, minAgeMs = 2 * 3_600_000 }: PruneOptions = {}): Promise<PrunedScratch> {
+export async function pruneScratch(stack: StackEnv, { prefix = SCRATCH_PREFIX, minAgeMs = 2 * 3_600_000, base = '' }: PruneOptions = {}): Promise<PrunedScratch> {
   const madeBefore = Date.now() - minAgeMs;
-  const stale = (name: string) => name.startsWith(prefix) && (scratchMadeAt(name) ?? Infinity) <= madeBefore;
+  const stale = (name: string) =>
+    name.startsWith(prefix) && (scratchMadeAt(name) ?? Infinity) <= madeBefore && name.replace(/^scratch-[0-9a-z]+-/, '').startsWith(base);
   const [topics, redisKeys, influxPipelines] = await Promise.all([pruneTopics(stack, stale), pruneRedisKeys(stack, prefix, stale), pruneInfluxPipelines(stack, stale)]);
   return { topics, redisKeys, influxPipelines };
 }

@@ -15,29 +15,24 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames } from '@gridstream/schemas';
+import { contracts } from '@gridstream/sources';
 import { readStackEnv, runStack, uniqueName } from '@gridstream/test-kit';
 import { defaultSimulationConfig, simulate, type SimulationConfig } from '../packages/simulator/src/index.js';
 import { drain, hopQuantiles, PARTITIONS, publishBacklog, startPipeline, type PipelineServices } from './pipeline-services.js';
-import { repoRoot, writeResult } from './results.js';
+import { positiveIntegerArg, repoRoot, writeResult } from './results.js';
 
 const HOUR_MS = 3_600_000;
-const METER_STEP_MS = 15 * 60_000;
+const METER_STEP_MS = contracts.meter!.cadenceMs;
 const GRACE_MS = 30 * 60_000;
 const BACKLOG_HOURS = 12;
 
 const { values: args } = parseArgs({ options: { meters: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '60' }, shares: { type: 'string', default: '0.5,0.8' } } });
-const meters = Number(args.meters);
-const seconds = Number(args.seconds);
+const meters = positiveIntegerArg('--meters', args.meters, '1000');
+const seconds = positiveIntegerArg('--seconds', args.seconds, '60');
 const shares = args.shares.split(',').map(Number);
 if (!shares.every((share) => share > 0 && share <= 2)) {
   console.error(`--shares: expected shares of the sustained rate between 0 and 2, got "${args.shares}"; e.g. --shares 0.5,0.8`);
   process.exit(2);
-}
-for (const [name, value] of [['--meters', meters], ['--seconds', seconds]] as const) {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    console.error(`${name}: expected a positive integer, got "${value}"; e.g. --meters 1000 --seconds 60`);
-    process.exit(2);
-  }
 }
 
 runStack('up', 'kafka', 'registry', 'redis', 'influxdb');

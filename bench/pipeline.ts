@@ -11,19 +11,13 @@ import { readStackEnv, runStack, uniqueName } from '@gridstream/test-kit';
 // Relative import: bench/package.json does not depend on the simulator.
 import { defaultSimulationConfig, simulate } from '../packages/simulator/src/index.js';
 import { drain, PARTITIONS, publishBacklog, startHopChain, startPipeline } from './pipeline-services.js';
-import { writeResult } from './results.js';
+import { positiveIntegerArg, writeResult } from './results.js';
 
 const RUN_LIMIT_MS = 15 * 60_000;
 
 const { values: args } = parseArgs({ options: { meters: { type: 'string', default: '10000' }, hours: { type: 'string', default: '6' } } });
-const meters = Number(args.meters);
-const hours = Number(args.hours);
-for (const [name, value] of [['--meters', meters], ['--hours', hours]] as const) {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    console.error(`${name}: expected a positive integer, got "${value}"; e.g. --meters 10000 --hours 6`);
-    process.exit(2);
-  }
-}
+const meters = positiveIntegerArg('--meters', args.meters, '10000');
+const hours = positiveIntegerArg('--hours', args.hours, '6');
 
 runStack('up', 'kafka', 'registry', 'redis', 'influxdb');
 const stack = readStackEnv();

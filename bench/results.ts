@@ -22,6 +22,14 @@ export function machine() {
   };
 }
 
+/** A command-line argument that must be a positive integer; exits with status 2 naming it otherwise. */
+export function positiveIntegerArg(name: string, value: string, example: string): number {
+  const n = Number(value);
+  if (Number.isSafeInteger(n) && n > 0) return n;
+  console.error(`${name}: expected a positive integer, got "${value}"; e.g. ${name} ${example}`);
+  process.exit(2);
+}
+
 /** The date results are filed under: pnpm bench's start day for all its benches (BENCH_DAY), so a run past midnight finds them. */
 export function benchDay(): string {
   return process.env.BENCH_DAY ?? new Date().toISOString().slice(0, 10);

@@ -9,15 +9,11 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { RegistrySerde } from '@gridstream/runtime';
 import { loadSchemas, type Measurement } from '@gridstream/schemas';
 import { readStackEnv, runStack, uniqueName } from '@gridstream/test-kit';
-import { median, writeResult } from './results.js';
+import { median, positiveIntegerArg, writeResult } from './results.js';
 
 const ROUNDS = 5;
 const { values: args } = parseArgs({ options: { records: { type: 'string', default: '200000' } } });
-const count = Number(args.records);
-if (!Number.isSafeInteger(count) || count <= 0) {
-  console.error(`--records: expected a positive integer, got "${args.records}"; e.g. --records 200000`);
-  process.exit(2);
-}
+const count = positiveIntegerArg('--records', args.records, '200000');
 
 runStack('up', 'registry');
 const stack = readStackEnv();

@@ -2,23 +2,20 @@
 // A Kafka→Kafka stage's sustained throughput as a ratio to bench/passthrough.ts, a raw kafkajs pass-through
 // of the stage's input topic with the same serde and transaction settings. Both run in the same bench, each
 // as its own process: on two noisy shared cores only a ratio measured in one run means anything.
-import os from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type CleanMeasurement, type FeatureVector, type Measurement } from '@gridstream/schemas';
 import { readStackEnv, runStack, startScript, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
+import { timeCatchUp } from './catch-up.js';
 import { featureNames, featureVector } from './feature-vectors.js';
+import { cleanInput } from './meter-readings.js';
 import { passthroughNames } from './passthrough.js';
-import { machine, median, writeResult } from './results.js';
+import { machine, median, positiveIntegerArg, writeResult } from './results.js';
 
 const PARTITIONS = 6;
 const ENTITIES = 500;
 const METER_STEP_MS = 900_000;
 const PUBLISH_CHUNK_RECORDS = 10_000;
-const POLL_INTERVAL_MS = 100;
-const RUN_LIMIT_MS = 5 * 60_000;
-const STOP_LIMIT_MS = 30_000;
 const ROUNDS = 2;
 
 type StageName = 'validate' | 'clean' | 'feature' | 'window';
@@ -83,23 +80,13 @@ interface StageResult {
 }
 
 const { values: args } = parseArgs({ options: { records: { type: 'string', default: '200000' }, stage: { type: 'string' } } });
-const inputRecords = Number(args.records);
-if (!Number.isSafeInteger(inputRecords) || inputRecords <= 0) {
-  console.error(`--records: expected a positive integer, got "${args.records}"; e.g. --records 200000`);
-  process.exit(2);
-}
+const inputRecords = positiveIntegerArg('--records', args.records, '200000');
 const stageNames = Object.keys(stageBenches) as StageName[];
 if (args.stage !== undefined && !stageNames.includes(args.stage as StageName)) {
   console.error(`--stage: expected one of ${stageNames.join(', ')}, got "${args.stage}"; e.g. --stage clean`);
   process.exit(2);
 }
 const selectedStages = args.stage === undefined ? stageNames : [args.stage as StageName];
-
-const children = new Set<ServiceProcess>();
-process.once('exit', () => {
-  for (const service of children) service.child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
 
 runStack('up', 'kafka', 'registry');
 const stack = readStackEnv();
@@ -170,39 +157,6 @@ function* validateInput(count: number): Iterable<Measurement> {
 }
 
 /**
- * Meter readings as clean meets them: each meter every 15 minutes in time order across meters, a daily
- * load curve, and some of what the pipeline really sees. About 2 % arrive 20 minutes late (after the next
- * step, within the grace), 1 % arrive again 20 minutes later, 0.5 % never arrive (one-step gaps, which
- * clean fills) and 0.1 % carry a load spike. Nothing is late for clean, so nothing is dead-lettered.
- */
-function cleanInput(count: number): Measurement[] {
-  const queued: Array<{ sendAtTs: number; m: Measurement }> = [];
-  for (let i = 0; queued.length < count; i++) {
-    if (i % 211 === 5) continue;
-    const step = Math.floor(i / ENTITIES);
-    const ts = Date.UTC(2026, 0, 1) + step * METER_STEP_MS;
-    const dayShare = (step % 96) / 96;
-    const curve = 0.3 + (1.2 * (1 - Math.cos(2 * Math.PI * dayShare))) / 2 + ((i * 7_919) % 100) / 500;
-    const load = i % 997 === 11 ? curve * 8 + 2 : curve;
-    const m: Measurement = {
-      source: 'meter',
-      entity: `meter:M-${String(i % ENTITIES).padStart(4, '0')}`,
-      ts,
-      values: { load: Math.round(load * 1000) / 1000, voltage: 225 + ((i * 104_729) % 100) / 10 },
-      units: { load: 'kW', voltage: 'V' },
-      tags: { tz: 'Europe/Berlin' },
-      eventId: `bench-${i}`,
-      ingestedAt: ts + 60_000,
-      batch: null,
-    };
-    queued.push({ sendAtTs: i % 53 === 7 ? ts + 20 * 60_000 : ts, m });
-    if (i % 97 === 3 && queued.length < count) queued.push({ sendAtTs: ts + 20 * 60_000, m });
-  }
-  // Array.prototype.sort is stable: records sent at the same time keep their order.
-  return queued.sort((a, b) => a.sendAtTs - b.sendAtTs).map(({ m }) => m);
-}
-
-/**
  * Clean meter records as feature meets them: each meter every 15 minutes in time order across meters,
  * a daily load curve and daytime pv, meters alternating between Berlin (DE) and New York (US) so the
  * local calendar and both countries' holidays run (1 January is one in both). 1 % have an imputed load.
@@ -259,50 +213,10 @@ async function publishInput(prefix: string, bench: StageBench): Promise<void> {
   await client.publish([{ topic, records }]);
 }
 
-/**
- * Starts one candidate on a fresh group and polls the group's lag: the clock runs from the first
- * poll that sees progress (so process start-up and group join are excluded) to the first that sees none left.
- */
+/** One candidate on a fresh group, timed by its lag on the input. */
 async function measure(run: number, kind: Kind, prefix: string, input: string, group: string, start: () => ServiceProcess): Promise<RunResult> {
-  const what = `run ${run} (${kind} on ${input}, group ${group})`;
-  console.error(`${what}: started`);
-  const spawnedMs = performance.now();
-  const service = start();
-  children.add(service);
-  try {
-    let first: { atMs: number; lag: number } | null = null;
-    for (;;) {
-      const lag = await client.groupLag(group, input);
-      const atMs = performance.now();
-      if (first === null && lag < inputRecords) first = { atMs, lag };
-      if (lag === 0 && first !== null) {
-        if (first.lag === 0) throw new Error(`${what}: finished between two polls ${POLL_INTERVAL_MS} ms apart; use more --records`);
-        const seconds = (atMs - first.atMs) / 1000;
-        const result = { run, kind, prefix, records: first.lag, seconds, recordsPerSecond: first.lag / seconds, startupSeconds: (first.atMs - spawnedMs) / 1000 };
-        console.error(`${what}: ${Math.round(result.recordsPerSecond)} records/s`);
-        return result;
-      }
-      if (service.child.exitCode !== null || service.child.signalCode !== null) {
-        throw new Error(`${what}: exited (${await service.exited}) with ${lag} records left; its output:\n${service.output()}`);
-      }
-      if (atMs - spawnedMs > RUN_LIMIT_MS) {
-        throw new Error(`${what}: not done after ${RUN_LIMIT_MS / 60_000} minutes, ${lag} of ${inputRecords} records left; its output:\n${service.output()}`);
-      }
-      await sleep(POLL_INTERVAL_MS);
-    }
-  } finally {
-    await stop(service, what);
-  }
-}
-
-/** SIGTERM, as a deployment stops it; SIGKILL if it is not gone in time. */
-async function stop(service: ServiceProcess, what: string): Promise<void> {
-  service.child.kill('SIGTERM');
-  const timer = setTimeout(() => service.child.kill('SIGKILL'), STOP_LIMIT_MS);
-  const exit = await service.exited;
-  clearTimeout(timer);
-  children.delete(service);
-  if (exit !== 0) console.error(`${what}: stopped with ${exit}; its output:\n${service.output()}`);
+  const catchUp = await timeCatchUp(`run ${run} (${kind} on ${input}, group ${group})`, inputRecords, () => [start()], () => client.groupLag(group, input));
+  return { run, kind, prefix, ...catchUp };
 }
 
 function report(results: StageResult[]): void {

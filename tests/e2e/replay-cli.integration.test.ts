@@ -21,9 +21,13 @@ describe('gridstream replay', () => {
     LOG_LEVEL: 'warn',
   };
   const sinks: ServiceProcess[] = [];
-  const replayDay2 = async () => {
-    const cli = startScript('packages/cli/src/main.ts', ['replay', '--topic', 'features', '--from', '2026-01-02T00:00:00Z', '--to', '2026-01-03T00:00:00Z'], env);
+  const runReplayDay2 = async (...options: string[]) => {
+    const cli = startScript('packages/cli/src/main.ts', ['replay', '--topic', 'features', '--from', '2026-01-02T00:00:00Z', '--to', '2026-01-03T00:00:00Z', ...options], env);
     expect(await cli.exited, cli.output()).toBe(0);
+    return cli;
+  };
+  const replayDay2 = async () => {
+    const cli = await runReplayDay2();
     const hashes = [...cli.output().matchAll(/state (?:before|after): +(\w+)/g)].map((m) => m[1]!);
     expect(hashes, cli.output()).toHaveLength(2);
     return { before: hashes[0]!, after: hashes[1]!, output: cli.output() };
@@ -62,5 +66,13 @@ describe('gridstream replay', () => {
     expect(second.before).not.toBe(first.before);
     expect(second.after).toBe(first.before);
     expect(await redis.zcount(`${prefix}:history:eia:A`, t0 + 24 * hour, t0 + 48 * hour - 1)).toBe(24);
+  });
+
+  it('with --no-check, replays without reading the state back', { timeout: 60_000 }, async () => {
+    await redis.zremrangebyscore(`${prefix}:history:eia:B`, t0 + 24 * hour, t0 + 48 * hour - 1);
+    const output = (await runReplayDay2('--no-check')).output();
+    expect(output).toMatch(/replayed 48 of 144 records read into Redis and InfluxDB in [\d.]+ s/);
+    expect(output).not.toContain('state before');
+    expect(await redis.zcount(`${prefix}:history:eia:B`, t0 + 24 * hour, t0 + 48 * hour - 1)).toBe(24);
   });
 });

@@ -6,8 +6,15 @@ import { pruneScratch, uniqueName } from '@gridstream/test-kit';
 
 const stack = inject('stack');
 
+const influxApi = async (path: string, init: RequestInit = {}) => {
+  const response = await fetch(`${stack.influx.url}/api/v2/${path}`, { ...init, headers: { Authorization: `Token ${stack.influx.token}`, 'Content-Type': 'application/json' } });
+  if (!response.ok) throw new Error(`InfluxDB ${path}: HTTP ${response.status} ${await response.text()}`);
+  return response;
+};
+const orgId = async () => ((await (await influxApi(`orgs?${new URLSearchParams({ org: stack.influx.org })}`)).json()) as { orgs: Array<{ id: string }> }).orgs[0]!.id;
+
 describe('pruneScratch', () => {
-  it("deletes an earlier run's topics, Redis keys and InfluxDB pipeline once they are old enough, and nothing else", async () => {
+  it("deletes an earlier run's topics, Redis keys, InfluxDB pipeline and bucket once they are old enough, and nothing else", async () => {
     // Narrow prefixes, so this test deletes only what it made, never what other tests of this run made.
     const [gone, kept] = [uniqueName('prune-gone'), uniqueName('prune-kept')];
     const admin = new Kafka({ clientId: 'prune-test', brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
@@ -21,12 +28,13 @@ describe('pruneScratch', () => {
       const writer = influx.getWriteApi(stack.influx.org, stack.influx.bucket, 'ms');
       for (const pipeline of [gone, kept]) writer.writePoint(new Point('clean').tag('pipeline', pipeline).floatField('kw', 1).timestamp(new Date('2026-01-01T00:00:00Z')));
       await writer.close();
+      for (const name of [gone, kept]) await influxApi('buckets', { method: 'POST', body: JSON.stringify({ orgID: await orgId(), name, retentionRules: [] }) });
 
       // Made a moment ago: a run still going on might be using them.
-      expect(await pruneScratch(stack, { prefix: gone, minAgeMs: 60_000 })).toEqual({ topics: 0, redisKeys: 0, influxPipelines: 0 });
+      expect(await pruneScratch(stack, { prefix: gone, minAgeMs: 60_000 })).toEqual({ topics: 0, redisKeys: 0, influxPipelines: 0, influxBuckets: 0 });
       // Made under another base (the benches clean up theirs by base).
-      expect(await pruneScratch(stack, { prefix: gone, minAgeMs: 0, base: 'prune-kept' })).toEqual({ topics: 0, redisKeys: 0, influxPipelines: 0 });
-      expect(await pruneScratch(stack, { prefix: gone, minAgeMs: 0, base: 'prune-gone' })).toEqual({ topics: 2, redisKeys: 1, influxPipelines: 1 });
+      expect(await pruneScratch(stack, { prefix: gone, minAgeMs: 0, base: 'prune-kept' })).toEqual({ topics: 0, redisKeys: 0, influxPipelines: 0, influxBuckets: 0 });
+      expect(await pruneScratch(stack, { prefix: gone, minAgeMs: 0, base: 'prune-gone' })).toEqual({ topics: 2, redisKeys: 1, influxPipelines: 1, influxBuckets: 1 });
 
       expect((await admin.listTopics()).filter((topic) => topic.startsWith(gone) || topic.startsWith(kept))).toEqual([`${kept}.valid`]);
       expect([await redis.exists(`${gone}:latest:meter:M-1`), await redis.exists(`${kept}:latest:meter:M-1`)]).toEqual([0, 1]);
@@ -36,6 +44,8 @@ describe('pruneScratch', () => {
           `from(bucket: "${stack.influx.bucket}") |> range(start: 2025-12-31T00:00:00Z, stop: 2026-01-02T00:00:00Z) |> filter(fn: (r) => r.pipeline == "${gone}" or r.pipeline == "${kept}")`,
         );
       expect(pipelines.map((row) => row.pipeline)).toEqual([kept]);
+      const buckets = (await (await influxApi(`buckets?${new URLSearchParams({ org: stack.influx.org, limit: '100' })}`)).json()) as { buckets: Array<{ name: string }> };
+      expect(buckets.buckets.map((b) => b.name).filter((name) => name === gone || name === kept)).toEqual([kept]);
     } finally {
       await pruneScratch(stack, { prefix: kept, minAgeMs: 0 });
       await admin.disconnect();

@@ -13,8 +13,8 @@ const usage = `usage: gridstream <command> [options]
   dlq list               dead letters by stage and reason (--stage, --reason; --records for each one)
   dlq show <p>:<offset>  one dead letter: its headers and its payload, decoded where it was Avro
   dlq redrive            send dead letters back to the topic they came from (--stage, --reason, --dry-run)
-  replay --topic T --from ISO --to ISO
-                         write a topic's records in an event-time range to Redis and InfluxDB again, with state hashes
+  replay --topic T --from ISO --to ISO [--no-check]
+                         write a topic's records in an event-time range to Redis and InfluxDB again, with state hashes (--no-check: without)
   view [--port 18088] [--pipeline P] [--metrics host:port,...]
                          a local page with the Grafana dashboards' panels, from InfluxDB and the services' /metrics
 

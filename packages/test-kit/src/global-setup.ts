@@ -22,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   runStack('up');
   const stack = readStackEnv();
   const pruned = await pruneScratch(stack);
-  console.log(`[gridstream] deleted what earlier runs left: ${pruned.topics} topics, ${pruned.redisKeys} Redis keys, ${pruned.influxPipelines} InfluxDB pipelines`);
+  console.log(`[gridstream] deleted what earlier runs left: ${pruned.topics} topics, ${pruned.redisKeys} Redis keys, ${pruned.influxPipelines} InfluxDB pipelines, ${pruned.influxBuckets} buckets`);
   project.provide('stack', stack);
   return () => {
     if (wasDown.length > 0 && process.env.GRIDSTREAM_KEEP_STACK !== '1') runStack('down', ...wasDown);

@@ -2,7 +2,7 @@ export { parseStackEnv, readStackEnv, runStack, serverEnv, stackScript, type Sta
 export { SCRATCH_PREFIX, scratchMadeAt, uniqueName } from './unique-name.js';
 export { pruneScratch, type PruneOptions, type PrunedScratch } from './prune-scratch.js';
 export { waitUntil } from './wait-until.js';
-export { startScript, startService, waitForReady, type ServiceProcess } from './service-process.js';
+export { startProcess, startScript, startService, waitForReady, type ServiceProcess } from './service-process.js';
 export { freePort } from './free-port.js';
 export { seededRandom, type SeededRandom } from './seeded-random.js';
 export { rssBytes } from './rss.js';

@@ -9,6 +9,8 @@ export interface PrunedScratch {
   topics: number;
   redisKeys: number;
   influxPipelines: number;
+  /** Buckets of their own, as the replay bench makes. */
+  influxBuckets: number;
 }
 
 /** Which scratch names `pruneScratch` deletes. */
@@ -31,8 +33,13 @@ export async function pruneScratch(stack: StackEnv, { prefix = SCRATCH_PREFIX, m
   const madeBefore = Date.now() - minAgeMs;
   const stale = (name: string) =>
     name.startsWith(prefix) && (scratchMadeAt(name) ?? Infinity) <= madeBefore && name.replace(/^scratch-[0-9a-z]+-/, '').startsWith(base);
-  const [topics, redisKeys, influxPipelines] = await Promise.all([pruneTopics(stack, stale), pruneRedisKeys(stack, prefix, stale), pruneInfluxPipelines(stack, stale)]);
-  return { topics, redisKeys, influxPipelines };
+  const [topics, redisKeys, influxPipelines, influxBuckets] = await Promise.all([
+    pruneTopics(stack, stale),
+    pruneRedisKeys(stack, prefix, stale),
+    pruneInfluxPipelines(stack, stale),
+    pruneInfluxBuckets(stack, stale),
+  ]);
+  return { topics, redisKeys, influxPipelines, influxBuckets };
 }
 
 async function pruneTopics(stack: StackEnv, stale: (name: string) => boolean): Promise<number> {
@@ -77,6 +84,18 @@ async function pruneInfluxPipelines(stack: StackEnv, stale: (name: string) => bo
       body: JSON.stringify({ start: '1970-01-01T00:00:00Z', stop: '2100-01-01T00:00:00Z', predicate: `pipeline=${JSON.stringify(pipeline)}` }),
     });
     if (!response.ok) throw new Error(`InfluxDB refused to delete pipeline ${pipeline}: HTTP ${response.status} ${await response.text()}`);
+  }
+  return scratch.length;
+}
+
+async function pruneInfluxBuckets(stack: StackEnv, stale: (name: string) => boolean): Promise<number> {
+  const api = (path: string, init: RequestInit = {}) => fetch(`${stack.influx.url.replace(/\/$/, '')}/api/v2/${path}`, { ...init, headers: { Authorization: `Token ${stack.influx.token}` } });
+  const listed = await api(`buckets?${new URLSearchParams({ org: stack.influx.org, limit: '100' })}`);
+  if (!listed.ok) throw new Error(`InfluxDB refused to list buckets: HTTP ${listed.status} ${await listed.text()}`);
+  const scratch = ((await listed.json()) as { buckets: Array<{ id: string; name: string }> }).buckets.filter((bucket) => stale(bucket.name));
+  for (const bucket of scratch) {
+    const response = await api(`buckets/${bucket.id}`, { method: 'DELETE' });
+    if (!response.ok) throw new Error(`InfluxDB refused to delete bucket ${bucket.name}: HTTP ${response.status} ${await response.text()}`);
   }
   return scratch.length;
 }

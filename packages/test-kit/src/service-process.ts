@@ -25,7 +25,12 @@ export function startService(name: string, env: Record<string, string>): Service
  */
 export function startScript(path: string, args: string[], env: Record<string, string>): ServiceProcess {
   const nodeArgs = (process.env.GRIDSTREAM_SERVICE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path, ...args], {
+  return startProcess(process.execPath, [...nodeArgs, '--import', 'tsx', path, ...args], env);
+}
+
+/** Starts any program in the repository root with only PATH, HOME and `env` (e.g. a bench's Python peer), keeping its output. */
+export function startProcess(command: string, args: string[], env: Record<string, string>): ServiceProcess {
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

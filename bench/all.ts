@@ -2,12 +2,19 @@
 // Every bench in turn, each its own process on the local stack, then one summary of their ratios
 // against the targets of issue 9: bench/results/<date>.json and bench/results/<date>.md.
 import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { pruneScratch, readStackEnv, runStack } from '@gridstream/test-kit';
 import { benchDay, machine, repoRoot, writeWhole } from './results.js';
 
 /** Each writes bench/results/<date>-<name>.json, read back below. */
 const benches = ['bench/serde.ts', 'bench/stage-throughput.ts', 'bench/peer.ts', 'bench/sink-throughput.ts', 'bench/pipeline.ts', 'bench/latency.ts', 'bench/replay.ts'];
+/**
+ * The replay of a year (8.76M records) takes about 13 minutes here, 5 of them publishing its input: with
+ * it, pnpm bench would take 30. By default it replays a tenth of the year; --full-replay replays all of it.
+ */
+const { values: options } = parseArgs({ options: { 'full-replay': { type: 'boolean', default: false } } });
+const argsOf: Record<string, string[]> = { 'bench/replay.ts': ['--hours', options['full-replay'] ? '8760' : '876'] };
 
 interface Row {
   what: string;
@@ -27,7 +34,7 @@ const benchMinutes: Record<string, number> = {};
 for (const script of benches) {
   console.error(`\n== ${script}`);
   const benchStartedMs = Date.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, BENCH_DAY: day } });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...(argsOf[script] ?? [])], { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, BENCH_DAY: day } });
   if (run.status !== 0) {
     console.error(`${script} failed (${run.status ?? run.signal}); the summary is not written`);
     process.exit(1);
@@ -94,12 +101,16 @@ rows.push({
   holds: peer.ratio >= 1.5,
 });
 const replay = resultOf('replay');
+const yearRecords = replay.entities * 8760;
+const fullYear = replay.records === yearRecords;
 rows.push({
   what: `gridstream replay of ${replay.records} hourly records (${replay.entities} entities × ${replay.hours} hours) into the stores`,
-  measured: `${(replay.seconds / 60).toFixed(1)} min, ${Math.round(replay.recordsPerSecond)} records/s`,
+  measured:
+    `${(replay.seconds / 60).toFixed(1)} min, ${Math.round(replay.recordsPerSecond)} records/s` +
+    (fullYear ? '' : `; a year's ${yearRecords} at this rate: ${(yearRecords / replay.recordsPerSecond / 60).toFixed(1)} min (extrapolated; --full-replay measures it)`),
   ratio: null,
-  target: '≤ 10 min',
-  holds: replay.seconds <= 600,
+  target: `≤ 10 min for ${yearRecords}`,
+  holds: fullYear ? replay.seconds <= 600 : null,
 });
 
 const minutes = (Date.now() - startedMs) / 60_000;
@@ -115,9 +126,9 @@ const table = [
   ...rows.map((r) => `| ${r.what} | ${r.measured} | ${r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`} | ${r.target} | ${r.holds === null ? '' : r.holds ? 'yes' : 'no'} |`),
   '',
 ].join('\n');
+writeWhole(`bench/results/${day}.json`, `${JSON.stringify({ date: new Date().toISOString(), minutes, benchMinutes, machine: machine(), rows }, null, 2)}\n`);
+writeWhole(`bench/results/${day}.md`, table);
 // The benches' topics and keys, now: 10k meters' state alone takes a good part of Redis's maxmemory.
 const deleted = await pruneScratch(readStackEnv(), { base: 'bench-', minAgeMs: 0 });
 console.error(`deleted what the benches made: ${deleted.topics} topics, ${deleted.redisKeys} Redis keys, ${deleted.influxPipelines} InfluxDB pipelines, ${deleted.influxBuckets} buckets`);
-writeWhole(`bench/results/${day}.json`, `${JSON.stringify({ date: new Date().toISOString(), minutes, benchMinutes, machine: machine(), rows }, null, 2)}\n`);
-writeWhole(`bench/results/${day}.md`, table);
 console.log(`\n${table}\nwritten to bench/results/${day}.json and bench/results/${day}.md`);

@@ -1,4 +1,4 @@
-// Run from the repository root: node --import tsx bench/pipeline.ts [--meters 10000] [--hours 6]
+// Run from the repository root: node --import tsx bench/pipeline.ts [--meters 10000] [--hours 4]
 // The whole pipeline, every service its own process, on a simulated backlog of many entities: the
 // records/s from ingest to the last stage, and each service's peak resident memory (RSS) with that
 // many entities in its state (issue 9's target: at most 200 MB at 10k entities). Then, as the
@@ -15,9 +15,9 @@ import { positiveIntegerArg, writeResult } from './results.js';
 
 const RUN_LIMIT_MS = 15 * 60_000;
 
-const { values: args } = parseArgs({ options: { meters: { type: 'string', default: '10000' }, hours: { type: 'string', default: '6' } } });
+const { values: args } = parseArgs({ options: { meters: { type: 'string', default: '10000' }, hours: { type: 'string', default: '4' } } });
 const meters = positiveIntegerArg('--meters', args.meters, '10000');
-const hours = positiveIntegerArg('--hours', args.hours, '6');
+const hours = positiveIntegerArg('--hours', args.hours, '4');
 
 runStack('up', 'kafka', 'registry', 'redis', 'influxdb');
 const stack = readStackEnv();

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type CleanMeasurement } from '@gridstream/schemas';
-import { readStackEnv, runStack, serverEnv, startScript, uniqueName } from '@gridstream/test-kit';
+import { fluxCsv, influxApi, readStackEnv, runStack, serverEnv, startScript, uniqueName } from '@gridstream/test-kit';
 import { machine, positiveIntegerArg, writeResult } from './results.js';
 
 const PARTITIONS = 6;
@@ -108,32 +108,19 @@ async function publish(): Promise<number> {
   return (performance.now() - startedMs) / 1000;
 }
 
-/** Counted by InfluxDB, from the CSV of a Flux query. */
+/** Counted by InfluxDB. */
 async function storedPoints(bucketName: string): Promise<number> {
-  const response = await fetch(`${stack.influx.url.replace(/\/$/, '')}/api/v2/query?${new URLSearchParams({ org: stack.influx.org })}`, {
-    method: 'POST',
-    headers: { Authorization: `Token ${stack.influx.token}`, 'Content-Type': 'application/vnd.flux', Accept: 'application/csv' },
-    body: `from(bucket: ${JSON.stringify(bucketName)}) |> range(start: ${new Date(FROM_MS).toISOString()}, stop: ${new Date(toMs).toISOString()})
+  const [row] = await fluxCsv(
+    stack,
+    `from(bucket: ${JSON.stringify(bucketName)}) |> range(start: ${new Date(FROM_MS).toISOString()}, stop: ${new Date(toMs).toISOString()})
       |> filter(fn: (r) => r._measurement == "clean" and r._field == "demand") |> group() |> count()`,
-  });
-  const csv = await response.text();
-  if (!response.ok) throw new Error(`InfluxDB refused the count: HTTP ${response.status} ${csv}`);
-  // ",result,table,_value" then one row, its count last.
-  return Number(csv.trim().split(/\r?\n/)[1]?.split(',').at(-1) ?? 0);
+  );
+  return Number(row?._value ?? 0);
 }
 
 async function createBucket(name: string): Promise<{ name: string; drop: () => Promise<void> }> {
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${stack.influx.url.replace(/\/$/, '')}/api/v2/${path}`, { ...init, headers: { Authorization: `Token ${stack.influx.token}`, 'Content-Type': 'application/json' } });
-  const orgs = (await (await api(`orgs?${new URLSearchParams({ org: stack.influx.org })}`)).json()) as { orgs: Array<{ id: string }> };
-  const created = await api('buckets', { method: 'POST', body: JSON.stringify({ orgID: orgs.orgs[0]!.id, name, retentionRules: [] }) });
-  if (!created.ok) throw new Error(`InfluxDB refused to create bucket ${name}: HTTP ${created.status} ${await created.text()}`);
+  const orgs = (await (await influxApi(stack, `orgs?${new URLSearchParams({ org: stack.influx.org })}`)).json()) as { orgs: Array<{ id: string }> };
+  const created = await influxApi(stack, 'buckets', { method: 'POST', body: JSON.stringify({ orgID: orgs.orgs[0]!.id, name, retentionRules: [] }) });
   const { id } = (await created.json()) as { id: string };
-  return {
-    name,
-    drop: async () => {
-      const dropped = await api(`buckets/${id}`, { method: 'DELETE' });
-      if (!dropped.ok) console.error(`InfluxDB refused to drop bucket ${name}: HTTP ${dropped.status} ${await dropped.text()}`);
-    },
-  };
+  return { name, drop: async () => void (await influxApi(stack, `buckets/${id}`, { method: 'DELETE' })) };
 }

@@ -8,7 +8,7 @@ import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type FeatureVector } from '@gridstream/schemas';
 import { readStackEnv, runStack, serverEnv, startService, uniqueName } from '@gridstream/test-kit';
 // Relative import: bench/package.json does not depend on the sink services.
-import { pointsOf } from '../services/influx-sink/src/points.js';
+import { linesOf } from '../services/influx-sink/src/lines.js';
 import { featureNames, featureVector } from './feature-vectors.js';
 import { writeResult } from './results.js';
 
@@ -46,7 +46,7 @@ try {
   const redisBaseline = Number(/SET: ([\d.]+) requests per second/.exec(benchmarkOutput)?.[1]);
   const redisSink = await sinkRate('redis-sink', env);
 
-  const lines = vectors.flatMap((v) => pointsOf({ topic: 'features', key: v.entity, value: v }, `${prefix}-raw`).map((p) => p.toLineProtocol()!));
+  const lines = vectors.flatMap((v) => linesOf({ topic: 'features', key: v.entity, value: v }, `${prefix}-raw`));
   const influxBaseline = await rawLineProtocolRate(lines);
   const influxSink = await sinkRate('influx-sink', env);
 

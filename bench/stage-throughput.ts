@@ -79,8 +79,8 @@ interface StageResult {
   ratio: number;
 }
 
-const { values: args } = parseArgs({ options: { records: { type: 'string', default: '200000' }, stage: { type: 'string' } } });
-const inputRecords = positiveIntegerArg('--records', args.records, '200000');
+const { values: args } = parseArgs({ options: { records: { type: 'string', default: '150000' }, stage: { type: 'string' } } });
+const inputRecords = positiveIntegerArg('--records', args.records, '150000');
 const stageNames = Object.keys(stageBenches) as StageName[];
 if (args.stage !== undefined && !stageNames.includes(args.stage as StageName)) {
   console.error(`--stage: expected one of ${stageNames.join(', ')}, got "${args.stage}"; e.g. --stage clean`);
@@ -160,7 +160,7 @@ function* validateInput(count: number): Iterable<Measurement> {
  * Clean meter records as feature meets them: each meter every 15 minutes in time order across meters,
  * a daily load curve and daytime pv, meters alternating between Berlin (DE) and New York (US) so the
  * local calendar and both countries' holidays run (1 January is one in both). 1 % have an imputed load.
- * At 500 meters, 200 000 records are 400 steps each: lag_168 and the 168-step windows are full from step 168 on.
+ * At 500 meters, 150 000 records are 300 steps each: lag_168 and the 168-step windows are full from step 168 on.
  */
 function* featureInput(count: number): Iterable<CleanMeasurement> {
   for (let i = 0; i < count; i++) {
@@ -190,7 +190,7 @@ function* featureInput(count: number): Iterable<CleanMeasurement> {
 
 /**
  * Hourly EIA-like feature vectors of 25 features, the entities in step, as window meets them. At 500
- * entities, 200 000 records are 400 hours each: sequences of 168 steps from hour 168 on, one a day.
+ * entities, 150 000 records are 300 hours each: sequences of 168 steps from hour 168 on, one a day.
  */
 function* windowInput(count: number): Iterable<FeatureVector> {
   const names = featureNames(25);

@@ -2,16 +2,11 @@ import { inject, describe, expect, it } from 'vitest';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { pruneScratch, uniqueName } from '@gridstream/test-kit';
+import { influxApi, pruneScratch, uniqueName } from '@gridstream/test-kit';
 
 const stack = inject('stack');
 
-const influxApi = async (path: string, init: RequestInit = {}) => {
-  const response = await fetch(`${stack.influx.url}/api/v2/${path}`, { ...init, headers: { Authorization: `Token ${stack.influx.token}`, 'Content-Type': 'application/json' } });
-  if (!response.ok) throw new Error(`InfluxDB ${path}: HTTP ${response.status} ${await response.text()}`);
-  return response;
-};
-const orgId = async () => ((await (await influxApi(`orgs?${new URLSearchParams({ org: stack.influx.org })}`)).json()) as { orgs: Array<{ id: string }> }).orgs[0]!.id;
+const orgId = async () => ((await (await influxApi(stack, `orgs?${new URLSearchParams({ org: stack.influx.org })}`)).json()) as { orgs: Array<{ id: string }> }).orgs[0]!.id;
 
 describe('pruneScratch', () => {
   it("deletes an earlier run's topics, Redis keys, InfluxDB pipeline and bucket once they are old enough, and nothing else", async () => {
@@ -28,7 +23,7 @@ describe('pruneScratch', () => {
       const writer = influx.getWriteApi(stack.influx.org, stack.influx.bucket, 'ms');
       for (const pipeline of [gone, kept]) writer.writePoint(new Point('clean').tag('pipeline', pipeline).floatField('kw', 1).timestamp(new Date('2026-01-01T00:00:00Z')));
       await writer.close();
-      for (const name of [gone, kept]) await influxApi('buckets', { method: 'POST', body: JSON.stringify({ orgID: await orgId(), name, retentionRules: [] }) });
+      for (const name of [gone, kept]) await influxApi(stack, 'buckets', { method: 'POST', body: JSON.stringify({ orgID: await orgId(), name, retentionRules: [] }) });
 
       // Made a moment ago: a run still going on might be using them.
       expect(await pruneScratch(stack, { prefix: gone, minAgeMs: 60_000 })).toEqual({ topics: 0, redisKeys: 0, influxPipelines: 0, influxBuckets: 0 });
@@ -44,7 +39,7 @@ describe('pruneScratch', () => {
           `from(bucket: "${stack.influx.bucket}") |> range(start: 2025-12-31T00:00:00Z, stop: 2026-01-02T00:00:00Z) |> filter(fn: (r) => r.pipeline == "${gone}" or r.pipeline == "${kept}")`,
         );
       expect(pipelines.map((row) => row.pipeline)).toEqual([kept]);
-      const buckets = (await (await influxApi(`buckets?${new URLSearchParams({ org: stack.influx.org, limit: '100' })}`)).json()) as { buckets: Array<{ name: string }> };
+      const buckets = (await (await influxApi(stack, `buckets?${new URLSearchParams({ org: stack.influx.org, limit: '100' })}`)).json()) as { buckets: Array<{ name: string }> };
       expect(buckets.buckets.map((b) => b.name).filter((name) => name === gone || name === kept)).toEqual([kept]);
     } finally {
       await pruneScratch(stack, { prefix: kept, minAgeMs: 0 });

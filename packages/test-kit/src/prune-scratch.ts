@@ -1,6 +1,6 @@
-import { InfluxDB } from '@influxdata/influxdb-client';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { fluxCsv, influxApi } from './influx-api.js';
 import type { StackEnv } from './stack-env.js';
 import { SCRATCH_PREFIX, scratchMadeAt } from './unique-name.js';
 
@@ -71,31 +71,21 @@ async function pruneRedisKeys(stack: StackEnv, prefix: string, stale: (name: str
 }
 
 async function pruneInfluxPipelines(stack: StackEnv, stale: (name: string) => boolean): Promise<number> {
-  const { url, token, org, bucket } = stack.influx;
-  const query = new InfluxDB({ url, token }).getQueryApi(org);
-  const rows = await query.collectRows<{ _value: string }>(
-    `import "influxdata/influxdb/schema"\nschema.tagValues(bucket: ${JSON.stringify(bucket)}, tag: "pipeline", start: 0)`,
-  );
-  const scratch = rows.map((row) => row._value).filter(stale);
+  const { org, bucket } = stack.influx;
+  const rows = await fluxCsv(stack, `import "influxdata/influxdb/schema"\nschema.tagValues(bucket: ${JSON.stringify(bucket)}, tag: "pipeline", start: 0)`);
+  const scratch = rows.map((row) => row._value!).filter(stale);
   for (const pipeline of scratch) {
-    const response = await fetch(`${url.replace(/\/$/, '')}/api/v2/delete?${new URLSearchParams({ org, bucket })}`, {
+    await influxApi(stack, `delete?${new URLSearchParams({ org, bucket })}`, {
       method: 'POST',
-      headers: { Authorization: `Token ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ start: '1970-01-01T00:00:00Z', stop: '2100-01-01T00:00:00Z', predicate: `pipeline=${JSON.stringify(pipeline)}` }),
     });
-    if (!response.ok) throw new Error(`InfluxDB refused to delete pipeline ${pipeline}: HTTP ${response.status} ${await response.text()}`);
   }
   return scratch.length;
 }
 
 async function pruneInfluxBuckets(stack: StackEnv, stale: (name: string) => boolean): Promise<number> {
-  const api = (path: string, init: RequestInit = {}) => fetch(`${stack.influx.url.replace(/\/$/, '')}/api/v2/${path}`, { ...init, headers: { Authorization: `Token ${stack.influx.token}` } });
-  const listed = await api(`buckets?${new URLSearchParams({ org: stack.influx.org, limit: '100' })}`);
-  if (!listed.ok) throw new Error(`InfluxDB refused to list buckets: HTTP ${listed.status} ${await listed.text()}`);
+  const listed = await influxApi(stack, `buckets?${new URLSearchParams({ org: stack.influx.org, limit: '100' })}`);
   const scratch = ((await listed.json()) as { buckets: Array<{ id: string; name: string }> }).buckets.filter((bucket) => stale(bucket.name));
-  for (const bucket of scratch) {
-    const response = await api(`buckets/${bucket.id}`, { method: 'DELETE' });
-    if (!response.ok) throw new Error(`InfluxDB refused to delete bucket ${bucket.name}: HTTP ${response.status} ${await response.text()}`);
-  }
+  for (const bucket of scratch) await influxApi(stack, `buckets/${bucket.id}`, { method: 'DELETE' });
   return scratch.length;
 }

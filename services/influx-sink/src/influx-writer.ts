@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { SinkRecord, SinkRejection, SinkWriter } from '@gridstream/runtime';
 import type { InfluxSinkConfig } from './config.js';
-import { pointsOf } from './points.js';
+import { linesOf } from './lines.js';
 
 /** A write InfluxDB may accept later: unreachable, overloaded (429, 503) or failing (5xx). */
 class InfluxUnavailableError extends Error {
@@ -50,7 +50,7 @@ export function openInfluxWriter(config: InfluxSinkConfig, pipeline: string, log
 
   return {
     async write(records: SinkRecord[]): Promise<SinkRejection[]> {
-      const linesByRecord = records.map((record) => pointsOf(record, pipeline).map((point) => point.toLineProtocol()).filter((line): line is string => line !== undefined));
+      const linesByRecord = records.map((record) => linesOf(record, pipeline));
       const all = linesByRecord.flat();
       try {
         for (let i = 0; i < all.length; i += config.batchPoints) await post(all.slice(i, i + config.batchPoints));

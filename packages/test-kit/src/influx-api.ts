@@ -1,0 +1,28 @@
+import type { StackEnv } from './stack-env.js';
+
+/**
+ * A request to the local InfluxDB's v2 API that must succeed; throws with InfluxDB's answer otherwise.
+ * With fetch rather than the client library: its keep-alive socket, idle for the half hour of a
+ * `pnpm bench`, had been closed by InfluxDB, and the next query died of EPIPE.
+ */
+export async function influxApi(stack: StackEnv, path: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(`${stack.influx.url.replace(/\/$/, '')}/api/v2/${path}`, {
+    ...init,
+    headers: { Authorization: `Token ${stack.influx.token}`, 'Content-Type': 'application/json', ...init.headers },
+  });
+  if (!response.ok) throw new Error(`InfluxDB refused ${init.method ?? 'GET'} /api/v2/${path.split('?')[0]}: HTTP ${response.status} ${await response.text()}`);
+  return response;
+}
+
+/** The rows of a Flux query's CSV answer, by column name (one table; values are strings, never quoted or holding commas here). */
+export async function fluxCsv(stack: StackEnv, query: string): Promise<Array<Record<string, string>>> {
+  const response = await influxApi(stack, `query?${new URLSearchParams({ org: stack.influx.org })}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/vnd.flux', Accept: 'application/csv' },
+    body: query,
+  });
+  const [header, ...lines] = (await response.text()).split(/\r?\n/).filter((line) => line !== '');
+  if (header === undefined) return [];
+  const columns = header.split(',');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [columns[i]!, value])));
+}

@@ -2,14 +2,17 @@ import type { StackEnv } from './stack-env.js';
 
 /**
  * A request to the local InfluxDB's v2 API that must succeed; throws with InfluxDB's answer otherwise.
- * With fetch rather than the client library: its keep-alive socket, idle for the half hour of a
- * `pnpm bench`, had been closed by InfluxDB, and the next query died of EPIPE.
+ * Sent again once when the connection fails: a keep-alive connection idle through a `pnpm bench`
+ * had been closed by InfluxDB, and the request written to it failed with EPIPE. Queries and
+ * deletes may be sent twice; a bucket made twice would fail with InfluxDB's own 422.
  */
 export async function influxApi(stack: StackEnv, path: string, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(`${stack.influx.url.replace(/\/$/, '')}/api/v2/${path}`, {
-    ...init,
-    headers: { Authorization: `Token ${stack.influx.token}`, 'Content-Type': 'application/json', ...init.headers },
-  });
+  const send = () =>
+    fetch(`${stack.influx.url.replace(/\/$/, '')}/api/v2/${path}`, {
+      ...init,
+      headers: { Authorization: `Token ${stack.influx.token}`, 'Content-Type': 'application/json', ...init.headers },
+    });
+  const response = await send().catch(send);
   if (!response.ok) throw new Error(`InfluxDB refused ${init.method ?? 'GET'} /api/v2/${path.split('?')[0]}: HTTP ${response.status} ${await response.text()}`);
   return response;
 }

@@ -12,10 +12,10 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames } from '@gridstream/schemas';
-import { readStackEnv, runStack, serverEnv, startProcess, startService, uniqueName } from '@gridstream/test-kit';
+import { readStackEnv, runStack, startProcess, startService, uniqueName } from '@gridstream/test-kit';
 import { timeCatchUp, type CatchUp } from './catch-up.js';
 import { cleanInput } from './meter-readings.js';
-import { PARTITIONS } from './pipeline-services.js';
+import { benchEnv, PARTITIONS } from './pipeline-services.js';
 import { machine, median, positiveIntegerArg, repoRoot, writeResult } from './results.js';
 
 const ROUNDS = 2;
@@ -78,15 +78,8 @@ async function publishInput(prefix: string): Promise<void> {
 /** Clean and feature as deployed, each its own process; through when clean has read the input and feature all clean wrote. */
 async function runOurs(prefix: string): Promise<CatchUp> {
   const t = topicNames(prefix);
-  const env = {
-    ...serverEnv(stack),
-    GRIDSTREAM_TOPIC_PREFIX: prefix,
-    GRIDSTREAM_PARTITIONS: String(PARTITIONS),
-    GRIDSTREAM_OPS_PORT: '0',
-    LOG_LEVEL: 'warn',
-    // A partition done well before the others would otherwise close what it holds, in a transaction of its own, mid-run.
-    CLEAN_IDLE_MS: '600000',
-  };
+  // A partition done well before the others would otherwise close what it holds, in a transaction of its own, mid-run.
+  const env = benchEnv(stack, prefix, { GRIDSTREAM_OPS_PORT: '0', CLEAN_IDLE_MS: '600000' });
   await client.ensureTopics([{ topic: t.clean, partitions: PARTITIONS }]);
   // Clean's lag on the input, and one more record until feature has read all that clean wrote.
   const lag = async () => (await client.groupLag(t.group('clean'), t.valid)) || Math.min(1, await client.groupLag(t.group('feature'), t.clean));

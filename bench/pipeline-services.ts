@@ -6,6 +6,11 @@ import { rawHopNames } from './passthrough.js';
 
 export const PARTITIONS = 6;
 
+/** What a bench's services and pass-throughs on `prefix` share: the stack, the partitions, quiet logs; `settings` on top. */
+export function benchEnv(stack: StackEnv, prefix: string, settings: Record<string, string> = {}): Record<string, string> {
+  return { ...serverEnv(stack), GRIDSTREAM_TOPIC_PREFIX: prefix, GRIDSTREAM_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn', ...settings };
+}
+
 /** Processes that read topics, as `drain` watches them. */
 export interface Readers {
   /** Records left to read over every process's input: they are through at 0. */
@@ -57,7 +62,7 @@ export async function startPipeline(stack: StackEnv, client: TopicClient, prefix
     ['redis-sink', t.features],
     ['influx-sink', t.features],
   ];
-  const env = { ...serverEnv(stack), GRIDSTREAM_TOPIC_PREFIX: prefix, GRIDSTREAM_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn', INGEST_TOKEN: 'bench-pipeline-token-0123', ...settings };
+  const env = benchEnv(stack, prefix, { INGEST_TOKEN: 'bench-pipeline-token-0123', ...settings });
   const services = new Map<Stage, ServiceProcess>();
   const killAll = () => {
     for (const service of services.values()) service.child.kill('SIGKILL');
@@ -144,7 +149,7 @@ export async function startHopChain(stack: StackEnv, client: TopicClient, prefix
   const hops: Array<[string, string]> = [[input, hop(1)], [hop(1), hop(2)], [hop(2), hop(3)], [hop(3), hop(4)], ...[5, 6, 7, 8].map((n): [string, string] => [hop(4), hop(n)])];
   // A hop cannot subscribe to a topic the hop before has not created yet.
   await client.ensureTopics(hops.map(([, to]) => ({ topic: to, partitions: PARTITIONS })));
-  const env = { ...serverEnv(stack), GRIDSTREAM_TOPIC_PREFIX: prefix, GRIDSTREAM_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn' };
+  const env = benchEnv(stack, prefix);
   const processes = hops.map(([from, to]) => startScript('bench/passthrough.ts', ['--from', from, '--to', to], env));
   const killAll = () => {
     for (const hopProcess of processes) hopProcess.child.kill('SIGKILL');

@@ -6,16 +6,16 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type FeatureVector } from '@gridstream/schemas';
-import { readStackEnv, runStack, serverEnv, startService, uniqueName } from '@gridstream/test-kit';
+import { readStackEnv, runStack, startService, uniqueName } from '@gridstream/test-kit';
 // Relative import: bench/package.json does not depend on the sink services.
 import { linesOf } from '../services/influx-sink/src/lines.js';
 import { featureNames, featureVector } from './feature-vectors.js';
+import { benchEnv, PARTITIONS } from './pipeline-services.js';
 import { writeResult } from './results.js';
 
 const { values: args } = parseArgs({ options: { records: { type: 'string', default: '100000' } } });
 const records = Number(args.records);
 const ENTITIES = 500;
-const PARTITIONS = 6;
 const WIDTH = 25;
 const LINES_PER_REQUEST = 5_000;
 
@@ -32,13 +32,7 @@ try {
   await client.ensureTopics([{ topic: t.features, partitions: PARTITIONS }]);
   const encode = await client.avroEncoder('features', t.features);
   for (let i = 0; i < vectors.length; i += 10_000) await client.publish([{ topic: t.features, records: vectors.slice(i, i + 10_000).map((v) => ({ key: v.entity, value: encode(v) })) }]);
-  const env = {
-    ...serverEnv(stack),
-    GRIDSTREAM_TOPIC_PREFIX: prefix,
-    GRIDSTREAM_PARTITIONS: String(PARTITIONS),
-    GRIDSTREAM_OPS_PORT: '0',
-    LOG_LEVEL: 'warn',
-  };
+  const env = benchEnv(stack, prefix, { GRIDSTREAM_OPS_PORT: '0' });
 
   const payloadBytes = Math.round(JSON.stringify(vectors[0]!.values).length);
   const redisPort = new URL(stack.redisUrl).port;

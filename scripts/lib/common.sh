@@ -25,6 +25,29 @@ port_var() {
   printf '%s' "$value"
 }
 
+# pinned_venv_install LABEL DIR IMPORT_CHECK REQUIREMENT...: a Python venv at DIR with exactly
+# these PyPI packages, installed without resolving (so a new release upstream cannot change what
+# runs), then pip check and the Python code IMPORT_CHECK (pip check skips extras). Built beside
+# its place and moved there when complete, so a broken install is never taken for a finished
+# one. A venv's python works after the move; only launcher scripts in bin/ (unused) would not,
+# and --no-compile leaves no stale paths in .pyc files.
+pinned_venv_install() {
+  local label="$1" dir="$2" import_check="$3" started=$SECONDS
+  shift 3
+  need python3 "install Python 3.10 or newer with pip and its venv module"
+  say "$label: making a venv with $1"
+  rm -rf "$dir.partial"
+  # Without a pip of its own (seeding one takes 20 s); python3's pip installs into it.
+  python3 -m venv --without-pip "$dir.partial" >&2 || die "$label: python3 -m venv failed (Debian: apt-get install python3-venv)"
+  local pip=(python3 -m pip --python "$dir.partial/bin/python" --disable-pip-version-check)
+  "${pip[@]}" install --quiet --no-compile --no-deps "$@" >&2 || die "$label: pip could not install $1; see the output above"
+  { "${pip[@]}" check >&2 && "$dir.partial/bin/python" -c "$import_check"; } ||
+    die "$label: the pinned requirements are incomplete for this Python; see the output above"
+  rm -rf "$dir"
+  mv "$dir.partial" "$dir"
+  say "$label: installed in $((SECONDS - started))s"
+}
+
 # Installs pnpm at the version package.json pins (packageManager) into the cache,
 # then the workspace's packages; prints the pnpm path.
 ensure_pnpm() {

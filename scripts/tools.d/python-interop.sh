@@ -20,22 +20,5 @@ python_interop_path() { printf '%s\n' "$(_python_interop_dir)/bin/python"; }
 
 python_interop_install() {
   [[ -x "$(python_interop_path)" ]] && return 0
-  need python3 "install Python 3.10 or newer with pip and its venv module"
-  local dir started=$SECONDS
-  dir="$(_python_interop_dir)"
-  say "python-interop: making a venv with confluent-kafka $GS_CONFLUENT_KAFKA_VERSION"
-  # Built beside its place and moved there when complete, so a broken install is never taken
-  # for a finished one. A venv's python works after the move; only launcher scripts in bin/
-  # (unused) would not, and --no-compile leaves no stale paths in .pyc files.
-  rm -rf "$dir.partial"
-  # Without a pip of its own (seeding one takes 20 s); python3's pip installs into it.
-  python3 -m venv --without-pip "$dir.partial" >&2 || die "python-interop: python3 -m venv failed (Debian: apt-get install python3-venv)"
-  local pip=(python3 -m pip --python "$dir.partial/bin/python" --disable-pip-version-check)
-  "${pip[@]}" install --quiet --no-compile --no-deps "${_python_interop_requirements[@]}" >&2 ||
-    die "python-interop: pip could not install confluent-kafka $GS_CONFLUENT_KAFKA_VERSION; see the output above"
-  { "${pip[@]}" check >&2 && "$dir.partial/bin/python" -c 'import confluent_kafka.schema_registry.avro'; } ||
-    die "python-interop: the pinned requirements are incomplete for this Python; see the output above"
-  rm -rf "$dir"
-  mv "$dir.partial" "$dir"
-  say "python-interop: installed in $((SECONDS - started))s"
+  pinned_venv_install python-interop "$(_python_interop_dir)" 'import confluent_kafka.schema_registry.avro' "${_python_interop_requirements[@]}"
 }

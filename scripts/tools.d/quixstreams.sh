@@ -28,28 +28,11 @@ quixstreams_path() { printf '%s\n' "$(_quixstreams_dir)/bin/python"; }
 
 quixstreams_install() {
   [[ -x "$(quixstreams_path)" ]] && return 0
-  need python3 "install Python 3.10 or newer with pip and its venv module"
-  local dir started=$SECONDS
-  dir="$(_quixstreams_dir)"
-  say "quixstreams: making a venv with quixstreams $GS_QUIXSTREAMS_VERSION"
-  # Built beside its place and moved there when complete, so a broken install is never taken
-  # for a finished one. A venv's python works after the move; only launcher scripts in bin/
-  # (unused) would not, and --no-compile leaves no stale paths in .pyc files.
-  rm -rf "$dir.partial"
-  # Without a pip of its own (seeding one takes 20 s); python3's pip installs into it.
-  python3 -m venv --without-pip "$dir.partial" >&2 || die "quixstreams: python3 -m venv failed (Debian: apt-get install python3-venv)"
-  local pip=(python3 -m pip --python "$dir.partial/bin/python" --disable-pip-version-check)
-  "${pip[@]}" install --quiet --no-compile --no-deps "${_quixstreams_requirements[@]}" >&2 ||
-    die "quixstreams: pip could not install quixstreams $GS_QUIXSTREAMS_VERSION; see the output above"
   # authlib 1.9 warns on import that httpx is deprecated for httpx2 (its warnings are set to
   # "always", past -W): harmless, as quixstreams' confluent-kafka uses httpx; the filter keeps
   # the install quiet.
-  { "${pip[@]}" check >&2 && "$dir.partial/bin/python" -c 'import warnings, authlib.deprecate
+  pinned_venv_install quixstreams "$(_quixstreams_dir)" 'import warnings, authlib.deprecate
 warnings.filterwarnings("ignore", message="The httpx module is deprecated")
 import quixstreams, fastavro
-import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, confluent_kafka.schema_registry.protobuf'; } ||
-    die "quixstreams: the pinned requirements are incomplete for this Python; see the output above"
-  rm -rf "$dir"
-  mv "$dir.partial" "$dir"
-  say "quixstreams: installed in $((SECONDS - started))s"
+import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, confluent_kafka.schema_registry.protobuf' "${_quixstreams_requirements[@]}"
 }

@@ -10,9 +10,9 @@ import { timeCatchUp } from './catch-up.js';
 import { featureNames, featureVector } from './feature-vectors.js';
 import { cleanInput } from './meter-readings.js';
 import { passthroughNames } from './passthrough.js';
+import { benchEnv, PARTITIONS } from './pipeline-services.js';
 import { machine, median, positiveIntegerArg, writeResult } from './results.js';
 
-const PARTITIONS = 6;
 const ENTITIES = 500;
 const METER_STEP_MS = 900_000;
 const PUBLISH_CHUNK_RECORDS = 10_000;
@@ -125,15 +125,7 @@ async function benchStage(stage: StageName): Promise<StageResult> {
 
 /** The settings both candidates share. NODE_OPTIONS reaches both alike, e.g. a GC setting such as --max-semi-space-size=64. */
 function stageEnv(prefix: string): Record<string, string> {
-  return {
-    GRIDSTREAM_TOPIC_PREFIX: prefix,
-    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-    GRIDSTREAM_PARTITIONS: String(PARTITIONS),
-    GRIDSTREAM_OPS_PORT: '0',
-    LOG_LEVEL: 'warn',
-    ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
-  };
+  return benchEnv(stack, prefix, { GRIDSTREAM_OPS_PORT: '0', ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}) });
 }
 
 /** Valid meter readings, 15 minutes apart per meter, keyed by meter. */

@@ -10,7 +10,12 @@
 //   good in the outages test while the only broker restarted);
 // - grouping a send's messages by partition copied the partition's array for every message, a few
 //   per cent of every stage's CPU in the profiles of `pnpm bench` (measured there; checked here that
-//   the grouping itself is unchanged).
+//   the grouping itself is unchanged);
+// - a transaction started right after the last one's commit waited 300 ms or more: the coordinator
+//   answers CONCURRENT_TRANSACTIONS until that commit's markers are written, and the send's retrier
+//   backed off for its initial retry time (bench/README.md has the latencies before and after);
+// - every request of a transaction looked its coordinator up first: four FindCoordinator requests
+//   of its nine round trips (counted per service in bench/latency.ts's pipeline).
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
@@ -38,6 +43,13 @@ const groupMessagesPerPartition = require('kafkajs/src/producer/groupMessagesPer
 }) => Record<number, Array<{ key: string }>>;
 const BrokerPool = require('kafkajs/src/cluster/brokerPool.js') as { prototype: { withBroker: unknown } };
 const createRetry = require('kafkajs/src/retry/index.js') as (options: object) => unknown;
+const createEosManager = require('kafkajs/src/producer/eosManager/index.js') as (params: object) => {
+  initProducerId(): Promise<void>;
+  beginTransaction(): void;
+  commit(): Promise<void>;
+  addPartitionsToTransaction(topicData: Array<{ topic: string; partitions: Array<{ partition: number }> }>): Promise<void>;
+  sendOffsets(input: { consumerGroupId: string; topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }): Promise<void>;
+};
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
 
 const abortMarker = Buffer.from([0, 0, 0, 0]);
@@ -162,5 +174,111 @@ describe('groupMessagesPerPartition (patched)', () => {
     const grouped = groupMessagesPerPartition({ topic: 't', partitionMetadata: [{}, {}, {}], messages, partitioner: ({ message }) => Number(message.key.slice(1)) % 3 });
     expect(grouped).toEqual({ 0: [messages[0], messages[3], messages[6], messages[9]], 1: [messages[1], messages[4], messages[7]], 2: [messages[2], messages[5], messages[8]] });
     expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 })).toEqual({});
+  });
+});
+
+describe('kafkajs, patched: a transaction begun while the last commit completes', () => {
+  const concurrentTransactions = 51;
+  /** A coordinator that answers CONCURRENT_TRANSACTIONS `busyAnswers` times to each request of a transaction, then the error of `thenCode`, if any. */
+  function transactionAgainst(busyAnswers: number, thenCode?: number, transactionTimeout = 60_000) {
+    const calls = { addPartitionsToTxn: 0, addOffsetsToTxn: 0, txnOffsetCommit: 0 };
+    const answer = (name: 'addPartitionsToTxn' | 'addOffsetsToTxn') => async () => {
+      calls[name] += 1;
+      if (calls[name] <= busyAnswers) throw createErrorFromCode(concurrentTransactions);
+      if (thenCode !== undefined) throw createErrorFromCode(thenCode);
+    };
+    const coordinator = {
+      initProducerId: async () => ({ producerId: 1, producerEpoch: 0 }),
+      addPartitionsToTxn: answer('addPartitionsToTxn'),
+      addOffsetsToTxn: answer('addOffsetsToTxn'),
+      txnOffsetCommit: async () => void (calls.txnOffsetCommit += 1),
+    };
+    const cluster = { retry: { retries: 0 }, refreshMetadataIfNecessary: async () => undefined, findGroupCoordinator: async () => coordinator };
+    const logger = { debug() {}, info() {}, warn() {}, error() {} };
+    const eos = createEosManager({ logger, cluster, transactional: true, transactionalId: 'tx', transactionTimeout });
+    return { eos, calls };
+  }
+
+  it('asks again until the coordinator takes the partitions and the offsets', async () => {
+    const { eos, calls } = transactionAgainst(3);
+    await eos.initProducerId();
+    eos.beginTransaction();
+    await eos.addPartitionsToTransaction([{ topic: 't', partitions: [{ partition: 0 }] }]);
+    await eos.sendOffsets({ consumerGroupId: 'g', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '1' }] }] });
+    expect(calls).toEqual({ addPartitionsToTxn: 4, addOffsetsToTxn: 4, txnOffsetCommit: 1 });
+  });
+
+  it('passes any other error on at once', async () => {
+    const { eos, calls } = transactionAgainst(1, 47); // INVALID_PRODUCER_EPOCH: fenced
+    await eos.initProducerId();
+    eos.beginTransaction();
+    await expect(eos.addPartitionsToTransaction([{ topic: 't', partitions: [{ partition: 0 }] }])).rejects.toMatchObject({ type: 'INVALID_PRODUCER_EPOCH' });
+    expect(calls.addPartitionsToTxn).toBe(2);
+  });
+
+  it('gives up once the transaction timeout has passed', async () => {
+    const { eos } = transactionAgainst(Number.POSITIVE_INFINITY, undefined, 30);
+    await eos.initProducerId();
+    eos.beginTransaction();
+    await expect(eos.addPartitionsToTransaction([{ topic: 't', partitions: [{ partition: 0 }] }])).rejects.toMatchObject({ type: 'CONCURRENT_TRANSACTIONS' });
+  });
+});
+
+describe('kafkajs, patched: a transactional producer keeps its coordinators', () => {
+  function producerAgainst(failures: Map<string, number> = new Map()) {
+    const lookups: string[] = [];
+    const sent: string[] = [];
+    const request = (name: string) => async () => {
+      sent.push(name);
+      const code = failures.get(name);
+      if (code !== undefined) {
+        failures.delete(name);
+        throw createErrorFromCode(code);
+      }
+      return name === 'initProducerId' ? { producerId: 1, producerEpoch: 0 } : undefined;
+    };
+    const coordinator = Object.fromEntries(['initProducerId', 'addPartitionsToTxn', 'addOffsetsToTxn', 'txnOffsetCommit', 'endTxn'].map((name) => [name, request(name)]));
+    const broker = { nodeId: 1, ...coordinator };
+    const cluster = {
+      retry: { retries: 1, initialRetryTime: 1 },
+      refreshMetadataIfNecessary: async () => undefined,
+      findGroupCoordinator: async ({ groupId }: { groupId: string }) => (lookups.push(groupId), broker),
+      findBroker: async ({ nodeId }: { nodeId: number }) => (nodeId === 1 ? broker : Promise.reject(new Error(`no broker ${nodeId}`))),
+    };
+    const logger = { debug() {}, info() {}, warn() {}, error() {} };
+    return { eos: createEosManager({ logger, cluster, transactional: true, transactionalId: 'tx' }), lookups, sent };
+  }
+  const transaction = async (eos: ReturnType<typeof producerAgainst>['eos']) => {
+    eos.beginTransaction();
+    await eos.addPartitionsToTransaction([{ topic: 't', partitions: [{ partition: 0 }] }]);
+    await eos.sendOffsets({ consumerGroupId: 'g', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '1' }] }] });
+    await eos.commit();
+  };
+
+  it('looks each coordinator up once, not before every request', async () => {
+    const { eos, lookups, sent } = producerAgainst();
+    await eos.initProducerId();
+    await transaction(eos);
+    await transaction(eos);
+    expect(sent.filter((name) => name === 'endTxn')).toHaveLength(2);
+    expect(lookups).toEqual(['tx', 'g']);
+  });
+
+  it('looks a coordinator up again after it answered that it is not the coordinator', async () => {
+    const { eos, lookups } = producerAgainst(new Map([['addOffsetsToTxn', 16]])); // NOT_COORDINATOR_FOR_GROUP
+    await eos.initProducerId();
+    eos.beginTransaction();
+    await eos.addPartitionsToTransaction([{ topic: 't', partitions: [{ partition: 0 }] }]);
+    await expect(eos.sendOffsets({ consumerGroupId: 'g', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '1' }] }] })).rejects.toMatchObject({ type: 'NOT_COORDINATOR_FOR_GROUP' });
+    await eos.sendOffsets({ consumerGroupId: 'g', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '1' }] }] });
+    expect(lookups).toEqual(['tx', 'tx', 'g']);
+  });
+
+  it('finds the group coordinator again when the offset commit went to a stale one', async () => {
+    const { eos, lookups, sent } = producerAgainst(new Map([['txnOffsetCommit', 16]]));
+    await eos.initProducerId();
+    await transaction(eos); // sendOffsets retries the offset commit itself
+    expect(sent.filter((name) => name === 'txnOffsetCommit')).toHaveLength(2);
+    expect(lookups).toEqual(['tx', 'g', 'g']);
   });
 });

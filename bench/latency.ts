@@ -7,7 +7,8 @@
 // A feature cannot exist before event time has moved far enough to close its step, so its latency
 // counts from the scheduled send time of the first event that lets it exist, not of its own reading:
 // clean gives a meter step T out once a partition has seen ts >= T + 15 min + grace, and feature
-// joins it once clean gave out the weather of T's hour, i.e. once ts >= hour(T) + 1 h + grace. Send
+// joins it once clean gave out the weather of T's hour, i.e. once ts >= hour(T) + 1 h + grace; a
+// meter without a station (tags.station) has no weather to wait for. Send
 // times are the schedule's (t0 + k/rate), so a generator or broker falling behind adds to latency.
 // Writes bench/results/<date>-latency.json.
 import { spawn } from 'node:child_process';
@@ -73,8 +74,15 @@ try {
     console.log(`| offered | events/s | features | p50 | p99 | max |\n| --- | ---: | ---: | ---: | ---: | ---: |`);
     for (const p of phases) console.log(`| ${p.share * 100} % of ${Math.round(sustained)}/s | ${Math.round(p.rate)} | ${p.features} | ${p.p50Ms} ms | ${p.p99Ms} ms | ${p.maxMs} ms |`);
     // Where the time goes: each service's own histogram, from a record reaching its input topic to its batch committed.
-    console.log(`\n| hop: input topic → committed | ${phases.map((p) => `p50 / p99 at ${p.share * 100} %`).join(' | ')} |\n| --- |${phases.map(() => ' --- |').join('')}`);
-    for (const stage of Object.keys(phases[0]!.hops)) console.log(`| ${stage} | ${phases.map((p) => `${p.hops[stage]!.p50} / ${p.hops[stage]!.p99}`).join(' | ')} |`);
+    // And how many batches (transactions, for a stage) it took: a stage pays per transaction, whatever it holds.
+    console.log(`\n| hop: input topic → committed | ${phases.map((p) => `p50 / p99 at ${p.share * 100} % | batches/s, records each`).join(' | ')} |\n| --- |${phases.map(() => ' --- | --- |').join('')}`);
+    for (const stage of Object.keys(phases[0]!.hops)) {
+      const cells = phases.map((p) => {
+        const hop = p.hops[stage]!;
+        return `${hop.p50} / ${hop.p99} | ${Math.round(hop.batches / p.seconds)}, ${(hop.records / Math.max(1, hop.batches)).toFixed(1)}`;
+      });
+      console.log(`| ${stage} | ${cells.join(' | ')} |`);
+    }
     console.log(`\nwritten to ${writeResult('latency', { meters, partitions: PARTITIONS, graceMs: GRACE_MS, backlogEvents: backlog, sustainedEventsPerSecond: sustained, phases })}`);
   } finally {
     await pipeline.stop();
@@ -89,13 +97,16 @@ try {
 /** Offers `config`'s events at `rate` and measures each meter feature's latency until the pipeline is through. */
 async function offer(rate: number, config: SimulationConfig, pipeline: PipelineServices) {
   const hopsBefore = await pipeline.hopLatencies();
-  const schedule = [...simulate(config)].map((event) => event.truth.ts);
+  const events = [...simulate(config)];
+  const schedule = events.map((event) => event.truth.ts);
+  const withStation = new Set(events.filter((event) => event.key?.startsWith('meter:') && (JSON.parse(event.line) as { tags: { station?: string } }).tags.station).map((event) => event.key));
   const sent = schedule.length;
   const endTs = config.startTs + config.durationMs;
   const t0 = Date.now() + 3_000;
-  /** When the first event that lets the feature at `ts` exist was due, or null if this phase sends none. */
-  const releasedAt = (ts: number): number | null => {
-    const ready = Math.max(ts + METER_STEP_MS + GRACE_MS, Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS + GRACE_MS);
+  /** When the first event that lets the feature at `ts` of `meter` exist was due, or null if this phase sends none. */
+  const releasedAt = (meter: string, ts: number): number | null => {
+    const stepClosed = ts + METER_STEP_MS + GRACE_MS;
+    const ready = withStation.has(meter) ? Math.max(stepClosed, Math.floor(ts / HOUR_MS) * HOUR_MS + HOUR_MS + GRACE_MS) : stepClosed;
     let [low, high] = [0, sent];
     while (low < high) {
       const mid = (low + high) >> 1;
@@ -113,7 +124,7 @@ async function offer(rate: number, config: SimulationConfig, pipeline: PipelineS
     void redis.hget(channel.slice('__keyspace@0__:'.length), 'ts').then((value) => {
       const ts = Number(value);
       if (!(ts >= config.startTs && ts < endTs)) return; // an earlier phase's feature
-      const released = releasedAt(ts);
+      const released = releasedAt(channel.slice(channelPrefix.length), ts);
       if (released !== null) latencies.push(seenAt - released);
     });
   };
@@ -131,6 +142,7 @@ async function offer(rate: number, config: SimulationConfig, pipeline: PipelineS
   if (exitCode !== 0) throw new Error(`the load generator exited with ${exitCode}`);
   const { worstBehindMs } = JSON.parse(report) as { worstBehindMs: number };
   while ((await pipeline.totalLag()) > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  const phaseSeconds = (Date.now() - t0) / 1000;
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last notifications' reads
   await subscriber.punsubscribe();
   subscriber.off('pmessage', onNotification);
@@ -138,5 +150,5 @@ async function offer(rate: number, config: SimulationConfig, pipeline: PipelineS
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN);
   const hops = Object.fromEntries([...(await pipeline.hopLatencies())].map(([stage, after]) => [stage, hopQuantiles(hopsBefore.get(stage), after)]));
-  return { sent, features: latencies.length, minMs: at(0), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), generatorBehindMs: Math.round(worstBehindMs), hops };
+  return { sent, features: latencies.length, minMs: at(0), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), generatorBehindMs: Math.round(worstBehindMs), seconds: phaseSeconds, hops };
 }

@@ -31,21 +31,22 @@ export interface PipelineServices extends Readers {
   hopLatencies(): Promise<Map<Stage, HopLatency>>;
 }
 
-/** A cumulative latency histogram: `le` upper bounds in seconds, and how many records fell at or under each. */
+/** A cumulative latency histogram: `le` upper bounds in seconds, and how many records fell at or under each; and the batches (a stage's transactions, a sink's writes) so far. */
 export interface HopLatency {
   le: number[];
   counts: number[];
+  batches: number;
 }
 
 /** The bucket bounds under which half and 99 % of the records fell between two snapshots of one hop. */
-export function hopQuantiles(before: HopLatency | undefined, after: HopLatency): { records: number; p50: string; p99: string } {
+export function hopQuantiles(before: HopLatency | undefined, after: HopLatency): { records: number; batches: number; p50: string; p99: string } {
   const counts = after.counts.map((count, i) => count - (before?.counts[i] ?? 0));
   const records = counts.at(-1) ?? 0;
   const bound = (q: number) => {
     const i = counts.findIndex((count) => count >= q * records);
     return i < 0 || !Number.isFinite(after.le[i]!) ? `> ${after.le.at(-2)} s` : `≤ ${after.le[i]} s`;
   };
-  return { records, p50: bound(0.5), p99: bound(0.99) };
+  return { records, batches: after.batches - (before?.batches ?? 0), p50: bound(0.5), p99: bound(0.99) };
 }
 
 /** Starts every service on `prefix` with `settings` on top of the defaults, and waits until each is ready. */
@@ -84,7 +85,8 @@ export async function startPipeline(stack: StackEnv, client: TopicClient, prefix
       for (const [stage, port] of opsPorts) {
         const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         const buckets = [...text.matchAll(/^gridstream_record_latency_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/gm)];
-        hops.set(stage, { le: buckets.map((b) => (b[1] === '+Inf' ? Infinity : Number(b[1]))), counts: buckets.map((b) => Number(b[2])) });
+        const batches = Number(/^gridstream_batch_size_records_count\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+        hops.set(stage, { le: buckets.map((b) => (b[1] === '+Inf' ? Infinity : Number(b[1]))), counts: buckets.map((b) => Number(b[2])), batches });
       }
       return hops;
     },

@@ -25,10 +25,20 @@ export interface Readers {
 export interface PipelineServices extends Readers {
   services: Map<Stage, ServiceProcess>;
   sampleRss(): void;
-  /** The highest resident memory `sampleRss` saw per service. */
+  /** The highest resident memory `sampleRss` saw per service, and what V8 held then. */
   peakRssMb(): Record<string, number>;
+  peakMemory(): Record<string, PeakMemory>;
   /** Each service's `gridstream_record_latency_seconds` buckets now: input topic to committed, per hop. */
   hopLatencies(): Promise<Map<Stage, HopLatency>>;
+}
+
+/** A service's highest RSS, and its V8 heap (old generation, new generation) and off-heap memory (Buffers) read from its /metrics right after, in MB. */
+export interface PeakMemory {
+  rss: number;
+  heap: number;
+  oldSpace: number;
+  newSpace: number;
+  external: number;
 }
 
 /** A cumulative latency histogram: `le` upper bounds in seconds, and how many records fell at or under each; and the batches (a stage's transactions, a sink's writes) so far. */
@@ -78,6 +88,21 @@ export async function startPipeline(stack: StackEnv, client: TopicClient, prefix
   for (const [stage, service] of services) await waitForReady(service, opsPorts.get(stage)!, 180_000);
 
   const peakRss = new Map<Stage, number>();
+  const peakMemory = new Map<Stage, PeakMemory>();
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  /** prom-client's default Node metrics (the runtime's /metrics has them), read after a new peak. */
+  const readHeap = async (stage: Stage, rss: number) => {
+    const text = await (await fetch(`http://127.0.0.1:${opsPorts.get(stage)}/metrics`)).text();
+    const gauge = (pattern: string) => Number(new RegExp(`^${pattern} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    if (rss < (peakRss.get(stage) ?? 0)) return; // a higher peak came meanwhile
+    peakMemory.set(stage, {
+      rss: mb(rss),
+      heap: mb(gauge('nodejs_heap_size_total_bytes')),
+      oldSpace: mb(gauge('nodejs_heap_space_size_total_bytes\\{space="old"\\}')),
+      newSpace: mb(gauge('nodejs_heap_space_size_total_bytes\\{space="new"\\}')),
+      external: mb(gauge('nodejs_external_memory_bytes')),
+    });
+  };
   return {
     services,
     async hopLatencies() {
@@ -92,9 +117,15 @@ export async function startPipeline(stack: StackEnv, client: TopicClient, prefix
     },
     totalLag: async () => (await Promise.all(inputs.map(([stage, topic]) => client.groupLag(t.group(stage), topic)))).reduce((a, b) => a + b, 0),
     sampleRss() {
-      for (const [stage, service] of services) if (service.child.pid !== undefined) peakRss.set(stage, Math.max(peakRss.get(stage) ?? 0, rssBytes(service.child.pid)));
+      for (const [stage, service] of services) {
+        const rss = service.child.pid === undefined ? 0 : rssBytes(service.child.pid);
+        if (rss <= (peakRss.get(stage) ?? 0)) continue;
+        peakRss.set(stage, rss);
+        void readHeap(stage, rss).catch(() => undefined); // a service busy past the next sample is read at its next peak
+      }
     },
-    peakRssMb: () => Object.fromEntries([...peakRss].map(([stage, bytes]) => [stage, Math.round(bytes / 2 ** 20)])),
+    peakRssMb: () => Object.fromEntries([...peakRss].map(([stage, bytes]) => [stage, mb(bytes)])),
+    peakMemory: () => Object.fromEntries(peakMemory),
     checkRunning() {
       for (const [stage, service] of services) if (service.child.exitCode !== null) throw new Error(`${stage} exited; its output:\n${service.output().slice(-4_000)}`);
     },

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type CleanMeasurement } from '@gridstream/schemas';
-import { fluxCsv, influxApi, readStackEnv, runStack, serverEnv, startScript, uniqueName } from '@gridstream/test-kit';
+import { createInfluxBucket, fluxCsv, influxApi, readStackEnv, runStack, serverEnv, startScript, uniqueName } from '@gridstream/test-kit';
 import { machine, positiveIntegerArg, writeResult } from './results.js';
 
 const PARTITIONS = 6;
@@ -119,8 +119,6 @@ async function storedPoints(bucketName: string): Promise<number> {
 }
 
 async function createBucket(name: string): Promise<{ name: string; drop: () => Promise<void> }> {
-  const orgs = (await (await influxApi(stack, `orgs?${new URLSearchParams({ org: stack.influx.org })}`)).json()) as { orgs: Array<{ id: string }> };
-  const created = await influxApi(stack, 'buckets', { method: 'POST', body: JSON.stringify({ orgID: orgs.orgs[0]!.id, name, retentionRules: [] }) });
-  const { id } = (await created.json()) as { id: string };
+  const id = await createInfluxBucket(stack, name);
   return { name, drop: async () => void (await influxApi(stack, `buckets/${id}`, { method: 'DELETE' })) };
 }

@@ -2,11 +2,10 @@ import { inject, describe, expect, it } from 'vitest';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { influxApi, pruneScratch, uniqueName } from '@gridstream/test-kit';
+import { createInfluxBucket, influxApi, pruneScratch, uniqueName } from '@gridstream/test-kit';
 
 const stack = inject('stack');
 
-const orgId = async () => ((await (await influxApi(stack, `orgs?${new URLSearchParams({ org: stack.influx.org })}`)).json()) as { orgs: Array<{ id: string }> }).orgs[0]!.id;
 
 describe('pruneScratch', () => {
   it("deletes an earlier run's topics, Redis keys, InfluxDB pipeline and bucket once they are old enough, and nothing else", async () => {
@@ -23,7 +22,7 @@ describe('pruneScratch', () => {
       const writer = influx.getWriteApi(stack.influx.org, stack.influx.bucket, 'ms');
       for (const pipeline of [gone, kept]) writer.writePoint(new Point('clean').tag('pipeline', pipeline).floatField('kw', 1).timestamp(new Date('2026-01-01T00:00:00Z')));
       await writer.close();
-      for (const name of [gone, kept]) await influxApi(stack, 'buckets', { method: 'POST', body: JSON.stringify({ orgID: await orgId(), name, retentionRules: [] }) });
+      for (const name of [gone, kept]) await createInfluxBucket(stack, name);
 
       // Made a moment ago: a run still going on might be using them.
       expect(await pruneScratch(stack, { prefix: gone, minAgeMs: 60_000 })).toEqual({ topics: 0, redisKeys: 0, influxPipelines: 0, influxBuckets: 0 });

@@ -38,9 +38,8 @@ export async function replayCommand(argv: string[]): Promise<void> {
   const influxConfig = parseConfig(InfluxSinkConfig, process.env);
   const { client, topics } = await connectFromEnv();
   const log = pino({ level: 'warn' });
-  const redis = new Redis(redisConfig.url, { lazyConnect: true });
-  await redis.connect();
-  const influx = new InfluxDB({ url: influxConfig.url, token: influxConfig.token });
+  /** The state hashes' own connections; --no-check makes none. */
+  let redis: Redis | null = null;
   const writers = [await openRedisWriter(redisConfig, topics.prefix, log), openInfluxWriter(influxConfig, topics.prefix, log)];
   try {
     const topic = topics[topicKey];
@@ -52,7 +51,10 @@ export async function replayCommand(argv: string[]): Promise<void> {
     if (!values['no-check']) {
       const entities = new Set<string>();
       await client.readFrom(topic, start, (record) => void (record.key !== null && entities.add(record.key)));
-      state = () => stateHash({ redis, influx, influxConfig, topics, entities, fromMs, toMs });
+      const checkRedis = (redis = new Redis(redisConfig.url, { lazyConnect: true }));
+      await checkRedis.connect();
+      const influx = new InfluxDB({ url: influxConfig.url, token: influxConfig.token });
+      state = () => stateHash({ redis: checkRedis, influx, influxConfig, topics, entities, fromMs, toMs });
       console.log(`state before: ${await state()}`);
     }
     const startedMs = performance.now();
@@ -62,7 +64,7 @@ export async function replayCommand(argv: string[]): Promise<void> {
     if (state) console.log(`state after:  ${await state()}`);
   } finally {
     await Promise.all(writers.map((writer) => writer.close()));
-    redis.disconnect();
+    redis?.disconnect();
     await client.close();
   }
 }

@@ -1,7 +1,7 @@
 export { parseStackEnv, readStackEnv, runStack, serverEnv, stackScript, type StackEnv } from './stack-env.js';
 export { SCRATCH_PREFIX, scratchMadeAt, uniqueName } from './unique-name.js';
 export { pruneScratch, type PruneOptions, type PrunedScratch } from './prune-scratch.js';
-export { fluxCsv, influxApi } from './influx-api.js';
+export { createInfluxBucket, fluxCsv, influxApi } from './influx-api.js';
 export { waitUntil } from './wait-until.js';
 export { startProcess, startScript, startService, waitForReady, type ServiceProcess } from './service-process.js';
 export { freePort } from './free-port.js';

@@ -29,3 +29,10 @@ export async function fluxCsv(stack: StackEnv, query: string): Promise<Array<Rec
   const columns = header.split(',');
   return lines.map((line) => Object.fromEntries(line.split(',').map((value, i) => [columns[i]!, value])));
 }
+
+/** Makes an InfluxDB bucket that keeps its points for ever, in the stack's org; returns its id. */
+export async function createInfluxBucket(stack: StackEnv, name: string): Promise<string> {
+  const { orgs } = (await (await influxApi(stack, `orgs?${new URLSearchParams({ org: stack.influx.org })}`)).json()) as { orgs: Array<{ id: string }> };
+  const created = await influxApi(stack, 'buckets', { method: 'POST', body: JSON.stringify({ orgID: orgs[0]!.id, name, retentionRules: [] }) });
+  return ((await created.json()) as { id: string }).id;
+}

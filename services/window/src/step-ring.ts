@@ -12,6 +12,14 @@ export class StepRing {
   private slotValues: Float32Array;
   /** No row below this step is kept. */
   private lowStep = Number.NEGATIVE_INFINITY;
+  /**
+   * The lowest and highest steps held: what the capacity must span. Not `lowStep`, which window
+   * sets to the start of the next sequence, up to a week before the first row: sized from there,
+   * every ring grew to the full sequence length at its first rows (183 MB at 10k entities with 4 h
+   * of data each, in bench/pipeline.ts).
+   */
+  private lowestHeld = Number.POSITIVE_INFINITY;
+  private highestHeld = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly width: number,
@@ -36,7 +44,9 @@ export class StepRing {
   set(step: number, values: ArrayLike<number>, imputed: boolean): void {
     if (step < this.lowStep) throw new Error(`step ${step} is below the kept range (from ${this.lowStep})`);
     if (this.lowStep === Number.NEGATIVE_INFINITY) this.lowStep = step;
-    if (step - this.lowStep >= this.capacity) this.grow(step - this.lowStep + 1);
+    const [lowest, highest] = [Math.min(this.lowestHeld, step), Math.max(this.highestHeld, step)];
+    if (highest - lowest >= this.capacity) this.grow(highest - lowest + 1);
+    [this.lowestHeld, this.highestHeld] = [lowest, highest];
     const slot = this.slotOf(step);
     this.slotSteps[slot] = step;
     this.slotImputed[slot] = imputed ? 1 : 0;
@@ -57,11 +67,15 @@ export class StepRing {
   dropBelow(step: number): number[] {
     const dropped: number[] = [];
     if (step <= this.lowStep) return dropped;
+    [this.lowestHeld, this.highestHeld] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
     for (let slot = 0; slot < this.capacity; slot++) {
       const held = this.slotSteps[slot]!;
       if (held < step) {
         dropped.push(held);
         this.slotSteps[slot] = Number.NaN;
+      } else if (!Number.isNaN(held)) {
+        this.lowestHeld = Math.min(this.lowestHeld, held);
+        this.highestHeld = Math.max(this.highestHeld, held);
       }
     }
     this.lowStep = step;

@@ -25,16 +25,16 @@ export interface Readers {
 export interface PipelineServices extends Readers {
   services: Map<Stage, ServiceProcess>;
   sampleRss(): void;
-  /** The highest resident memory `sampleRss` saw per service, and what V8 held then. */
+  /** The highest resident memory `sampleRss` saw per service. */
   peakRssMb(): Record<string, number>;
+  /** What V8 held at each of those peaks. */
   peakMemory(): Record<string, PeakMemory>;
   /** Each service's `gridstream_record_latency_seconds` buckets now: input topic to committed, per hop. */
   hopLatencies(): Promise<Map<Stage, HopLatency>>;
 }
 
-/** A service's highest RSS, and its V8 heap (old generation, new generation) and off-heap memory (Buffers) read from its /metrics right after, in MB. */
+/** At a service's highest RSS: its V8 heap (old generation, new generation) and off-heap memory (Buffers), read from its /metrics right after, in MB. */
 export interface PeakMemory {
-  rss: number;
   heap: number;
   oldSpace: number;
   newSpace: number;
@@ -96,7 +96,6 @@ export async function startPipeline(stack: StackEnv, client: TopicClient, prefix
     const gauge = (pattern: string) => Number(new RegExp(`^${pattern} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
     if (rss < (peakRss.get(stage) ?? 0)) return; // a higher peak came meanwhile
     peakMemory.set(stage, {
-      rss: mb(rss),
       heap: mb(gauge('nodejs_heap_size_total_bytes')),
       oldSpace: mb(gauge('nodejs_heap_space_size_total_bytes\\{space="old"\\}')),
       newSpace: mb(gauge('nodejs_heap_space_size_total_bytes\\{space="new"\\}')),

@@ -44,9 +44,9 @@ export class StepRing {
   set(step: number, values: ArrayLike<number>, imputed: boolean): void {
     if (step < this.lowStep) throw new Error(`step ${step} is below the kept range (from ${this.lowStep})`);
     if (this.lowStep === Number.NEGATIVE_INFINITY) this.lowStep = step;
-    const [lowest, highest] = [Math.min(this.lowestHeld, step), Math.max(this.highestHeld, step)];
-    if (highest - lowest >= this.capacity) this.grow(highest - lowest + 1);
-    [this.lowestHeld, this.highestHeld] = [lowest, highest];
+    this.lowestHeld = Math.min(this.lowestHeld, step);
+    this.highestHeld = Math.max(this.highestHeld, step);
+    if (this.highestHeld - this.lowestHeld >= this.capacity) this.grow(this.highestHeld - this.lowestHeld + 1);
     const slot = this.slotOf(step);
     this.slotSteps[slot] = step;
     this.slotImputed[slot] = imputed ? 1 : 0;
@@ -67,7 +67,8 @@ export class StepRing {
   dropBelow(step: number): number[] {
     const dropped: number[] = [];
     if (step <= this.lowStep) return dropped;
-    [this.lowestHeld, this.highestHeld] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    this.lowestHeld = Number.POSITIVE_INFINITY;
+    this.highestHeld = Number.NEGATIVE_INFINITY;
     for (let slot = 0; slot < this.capacity; slot++) {
       const held = this.slotSteps[slot]!;
       if (held < step) {

@@ -56,6 +56,9 @@ const sinks = resultOf('sinks');
 rows.push(
   { what: 'redis-sink vs redis-benchmark pipelined SET', measured: `${Math.round(sinks.redis.sinkRecordsPerSecond)} vs ${Math.round(sinks.redis.redisBenchmarkSetPerSecond)}/s`, ratio: sinks.redis.ratio, target: '≥ 0.5', holds: sinks.redis.ratio >= 0.5 },
   { what: 'influx-sink vs raw line-protocol writes', measured: `${Math.round(sinks.influx.sinkRecordsPerSecond)} vs ${Math.round(sinks.influx.rawLineProtocolPointsPerSecond)}/s`, ratio: sinks.influx.ratio, target: '≥ 0.7', holds: sinks.influx.ratio >= 0.7 },
+  // The ceiling of either sink: what kafkajs reads of the same topic with nothing written.
+  { what: 'redis-sink vs kafkajs reading the same topic', measured: `${Math.round(sinks.redis.sinkRecordsPerSecond)} vs ${Math.round(sinks.kafkaRead.recordsPerSecond)}/s`, ratio: sinks.kafkaRead.redisSinkRatio, target: 'none', holds: null },
+  { what: 'influx-sink vs kafkajs reading the same topic', measured: `${Math.round(sinks.influx.sinkRecordsPerSecond)} vs ${Math.round(sinks.kafkaRead.recordsPerSecond)}/s`, ratio: sinks.kafkaRead.influxSinkRatio, target: 'none', holds: null },
 );
 const pipeline = resultOf('pipeline');
 rows.push({

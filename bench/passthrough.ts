@@ -3,6 +3,7 @@
 // The baseline for bench/stage-throughput.ts: <p>.<input> (default raw) to <p>.passthrough.out with kafkajs
 // directly, with runStage's consumer, producer and transaction settings and the same serde, but no transform.
 // With --from and --to, a raw hop: the bytes copied as they are, in the same transactions, group <to>.hop.
+// With --read-only, the sinks' baseline: each record decoded and its offset committed as runSink commits it, nothing written.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import avro from 'avsc';
@@ -26,7 +27,7 @@ export function rawHopNames(to: string): { group: string; output: string } {
 const inputs = ['raw', 'valid', 'clean', 'features'] as const;
 
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({ options: { input: { type: 'string', default: 'raw' }, from: { type: 'string' }, to: { type: 'string' } } });
+  const { values: args } = parseArgs({ options: { input: { type: 'string', default: 'raw' }, from: { type: 'string' }, to: { type: 'string' }, 'read-only': { type: 'boolean', default: false } } });
   const raw = args.from !== undefined && args.to !== undefined;
   const inputKey = inputs.find((key) => key === args.input);
   if (inputKey === undefined) {
@@ -100,6 +101,14 @@ async function main(): Promise<void> {
     partitionsConsumedConcurrently: runtime.concurrentPartitions,
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       if (batch.messages.length === 0) return;
+      const nextOffset = String(BigInt(batch.lastOffset()) + 1n);
+      if (args['read-only']) {
+        for (const message of batch.messages) await serde.decode(message.value!, reader);
+        await consumer.commitOffsets([{ topic: input, partition: batch.partition, offset: nextOffset }]);
+        resolveOffset(batch.lastOffset());
+        await heartbeat();
+        return;
+      }
       const producer = await producerFor(batch.partition);
       const messages: Message[] = [];
       for (const message of batch.messages) {
@@ -115,7 +124,7 @@ async function main(): Promise<void> {
         await transaction.sendBatch({ topicMessages: [{ topic: output, messages }] });
         await transaction.sendOffsets({
           consumerGroupId: group,
-          topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) }] }],
+          topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: nextOffset }] }],
         });
       } catch (error) {
         await transaction.abort();

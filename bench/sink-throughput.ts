@@ -1,15 +1,18 @@
 // Run from the repository root: node --import tsx bench/sink-throughput.ts [--records 100000]
 // The Redis and InfluxDB sinks' sustained throughput on the same feature vectors, each as a ratio to a baseline on
 // the same server in the same run: redis-benchmark's pipelined SET (with a payload of the vectors' size), and raw
-// line-protocol batch writes of the very points the InfluxDB sink writes.
+// line-protocol batch writes of the very points the InfluxDB sink writes. Both sinks are also given as a ratio to
+// what kafkajs alone reads of the same topic, decoding and committing as a sink does (`passthrough.ts --read-only`):
+// the ceiling of any sink on this client.
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type FeatureVector } from '@gridstream/schemas';
-import { readStackEnv, runStack, startService, uniqueName } from '@gridstream/test-kit';
+import { readStackEnv, runStack, startScript, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
 // Relative import: bench/package.json does not depend on the sink services.
 import { linesOf } from '../services/influx-sink/src/lines.js';
 import { featureNames, featureVector } from './feature-vectors.js';
+import { passthroughNames } from './passthrough.js';
 import { benchEnv, PARTITIONS } from './pipeline-services.js';
 import { writeResult } from './results.js';
 
@@ -44,6 +47,7 @@ try {
   );
   const redisBaseline = Number(/([\d.]+) requests per second/.exec(benchmarkOutput)?.[1]);
   const redisSink = await sinkRate('redis-sink', env);
+  const kafkaRead = await catchUpRate(passthroughNames(prefix).group, () => startScript('bench/passthrough.ts', ['--input', 'features', '--read-only'], env));
 
   const lines = vectors.flatMap((v) => linesOf({ topic: 'features', key: v.entity, value: v }, `${prefix}-raw`));
   const influxBaseline = await rawLineProtocolRate(lines);
@@ -56,27 +60,34 @@ try {
     partitions: PARTITIONS,
     redis: { sinkRecordsPerSecond: redisSink, redisBenchmarkSetPerSecond: redisBaseline, ratio: redisSink / redisBaseline, payloadBytes },
     influx: { sinkRecordsPerSecond: influxSink, rawLineProtocolPointsPerSecond: influxBaseline, ratio: influxSink / influxBaseline, linesPerRequest: LINES_PER_REQUEST },
+    kafkaRead: { recordsPerSecond: kafkaRead, redisSinkRatio: redisSink / kafkaRead, influxSinkRatio: influxSink / kafkaRead },
   };
   console.log(`| sink | records/s | baseline | baseline/s | ratio |`);
   console.log(`| --- | ---: | --- | ---: | ---: |`);
   console.log(`| redis-sink | ${Math.round(redisSink)} | redis-benchmark SET -P 32, ${payloadBytes} B | ${Math.round(redisBaseline)} | ${result.redis.ratio.toFixed(2)}x |`);
   console.log(`| influx-sink | ${Math.round(influxSink)} | raw line protocol, ${LINES_PER_REQUEST}/request | ${Math.round(influxBaseline)} | ${result.influx.ratio.toFixed(2)}x |`);
+  console.log(`| redis-sink | ${Math.round(redisSink)} | kafkajs read of the topic | ${Math.round(kafkaRead)} | ${result.kafkaRead.redisSinkRatio.toFixed(2)}x |`);
+  console.log(`| influx-sink | ${Math.round(influxSink)} | kafkajs read of the topic | ${Math.round(kafkaRead)} | ${result.kafkaRead.influxSinkRatio.toFixed(2)}x |`);
   console.log(`\nwritten to ${writeResult('sinks', result)}`);
 } finally {
   await client.close();
 }
 
-/** Starts a sink on the published vectors and times it from its first committed progress to no lag left. */
-async function sinkRate(stage: 'redis-sink' | 'influx-sink', env: Record<string, string>): Promise<number> {
-  const service = startService(stage, env);
+function sinkRate(stage: 'redis-sink' | 'influx-sink', env: Record<string, string>): Promise<number> {
+  return catchUpRate(t.group(stage), () => startService(stage, env));
+}
+
+/** Starts a reader of the published vectors and times its group from its first committed progress to no lag left. */
+async function catchUpRate(group: string, start: () => ServiceProcess): Promise<number> {
+  const service = start();
   try {
     let first: { atMs: number; lag: number } | null = null;
     for (;;) {
-      const lag = await client.groupLag(t.group(stage), t.features);
+      const lag = await client.groupLag(group, t.features);
       const atMs = performance.now();
       if (first === null && lag < records) first = { atMs, lag };
       if (first !== null && lag === 0) return first.lag / ((atMs - first.atMs) / 1000);
-      if (service.child.exitCode !== null) throw new Error(`${stage} exited: ${service.output()}`);
+      if (service.child.exitCode !== null) throw new Error(`the reader of group ${group} exited: ${service.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {

@@ -12,22 +12,24 @@ import { redisKeys } from '@gridstream/feature-client';
  * refreshed only when a vector did not go back in event time; history older than the retention
  * behind the newest ts is trimmed. The same as one call per vector in order, but the latest is
  * written, the TTLs set and the history trimmed once: a call per vector spent 58 µs in Redis, two
- * thirds of it the script's own overhead.
- * KEYS: latest, history. ARGV: ttlMs, retentionMs, then per vector: ts, values JSON, names JSON, featureSet, imputed.
+ * thirds of it the script's own overhead. Only the call's newest vector (the last of its newest ts)
+ * can become the latest, so only its names and feature set are sent.
+ * KEYS: latest, history. ARGV: ttlMs, retentionMs, the newest vector's names JSON and featureSet,
+ * then per vector: ts, imputed, values JSON.
  */
 const upsertFeatures = `
 local newest = tonumber(redis.call('HGET', KEYS[1], 'ts'))
 local winner = nil
-for i = 3, #ARGV, 5 do
+for i = 5, #ARGV, 3 do
   local ts = tonumber(ARGV[i])
   redis.call('ZREMRANGEBYSCORE', KEYS[2], ts, ts)
-  redis.call('ZADD', KEYS[2], ts, ARGV[i] .. ':' .. ARGV[i + 4] .. ':' .. ARGV[i + 1])
+  redis.call('ZADD', KEYS[2], ts, ARGV[i] .. ':' .. ARGV[i + 1] .. ':' .. ARGV[i + 2])
   if newest == nil or ts >= newest then
     newest, winner = ts, i
   end
 end
 if winner then
-  redis.call('HSET', KEYS[1], 'ts', ARGV[winner], 'featureSet', ARGV[winner + 3], 'names', ARGV[winner + 2], 'values', ARGV[winner + 1], 'imputed', ARGV[winner + 4])
+  redis.call('HSET', KEYS[1], 'ts', ARGV[winner], 'featureSet', ARGV[4], 'names', ARGV[3], 'values', ARGV[winner + 2], 'imputed', ARGV[winner + 1])
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   redis.call('PEXPIRE', KEYS[2], ARGV[1])
 end
@@ -76,22 +78,22 @@ export async function openRedisWriter(config: RedisSinkConfig, prefix: string, l
   return {
     async write(records: SinkRecord[]) {
       const pipeline = redis.pipeline() as unknown as SinkCommands & { exec(): Promise<Array<[Error | null, unknown]> | null> };
-      const vectorsByEntity = new Map<string, Array<string | number>>();
+      const vectorsByEntity = new Map<string, FeatureVector[]>();
       for (const record of records) {
         if (record.topic === 'features') {
           const v = record.value as FeatureVector;
-          let args = vectorsByEntity.get(v.entity);
-          if (!args) vectorsByEntity.set(v.entity, (args = []));
-          // JSON has no NaN: undefined features are null.
-          args.push(v.ts, JSON.stringify(v.values.map((x) => (Number.isFinite(x) ? x : null))), JSON.stringify(v.names), `${v.featureSet.name}:${v.featureSet.version}`, v.imputed ? 1 : 0);
+          const vectors = vectorsByEntity.get(v.entity);
+          if (vectors) vectors.push(v);
+          else vectorsByEntity.set(v.entity, [v]);
         } else if (record.topic === 'sequences') {
           const s = record.value as Sequence;
           pipeline.upsertSequence(keys.sequence(s.entity, s.featureSet.name), s.end, s.revision, s.start, s.stepMs, s.seqLen, `${s.featureSet.name}:${s.featureSet.version}`, JSON.stringify(s.names), s.values, s.mask, config.latestTtlMs);
         }
       }
-      for (const [entity, args] of vectorsByEntity) {
-        for (let i = 0; i < args.length; i += 5 * VECTORS_PER_CALL) {
-          pipeline.upsertFeatures(keys.latest(entity), keys.history(entity), config.latestTtlMs, config.historyRetentionMs, ...args.slice(i, i + 5 * VECTORS_PER_CALL));
+      for (const [entity, vectors] of vectorsByEntity) {
+        for (let i = 0; i < vectors.length; i += VECTORS_PER_CALL) {
+          const args = upsertFeaturesArgs(vectors.slice(i, i + VECTORS_PER_CALL), config);
+          pipeline.upsertFeatures(keys.latest(entity), keys.history(entity), ...args);
         }
       }
       const results = await pipeline.exec();
@@ -103,4 +105,14 @@ export async function openRedisWriter(config: RedisSinkConfig, prefix: string, l
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** An upsertFeatures call's ARGV for one entity's vectors, in offset order. */
+function upsertFeaturesArgs(vectors: FeatureVector[], config: RedisSinkConfig): Array<string | number> {
+  let newest = vectors[0]!;
+  for (const v of vectors) if (v.ts >= newest.ts) newest = v;
+  const args: Array<string | number> = [config.latestTtlMs, config.historyRetentionMs, JSON.stringify(newest.names), `${newest.featureSet.name}:${newest.featureSet.version}`];
+  // JSON has no NaN: JSON.stringify writes undefined features as null.
+  for (const v of vectors) args.push(v.ts, v.imputed ? 1 : 0, JSON.stringify(v.values));
+  return args;
 }

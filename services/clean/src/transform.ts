@@ -12,7 +12,8 @@ export const clean: Transform<Measurement, CleanState, CleanConfig, CleanMeasure
   state.source = m.source;
   const watermark = ctx.watermark;
   const repeatHorizon = watermark - ctx.config.graceMs - 2 * cadenceMs;
-  state.seen = state.seen.filter((ts) => ts >= repeatHorizon);
+  // Most records find nothing to forget: no new array for them.
+  if (state.seen.some((ts) => ts < repeatHorizon)) state.seen = state.seen.filter((ts) => ts >= repeatHorizon);
   if (m.ts >= repeatHorizon && state.seen.includes(m.ts)) {
     ctx.log.debug({ entity: m.entity, ts: m.ts, offset: ctx.offset }, 'duplicate dropped');
     return [dropped('duplicate', m.source), quality(m.source, 'duplicate', 1, m.ts)];
@@ -226,8 +227,9 @@ function toStepRecord(m: Measurement, contract: SourceContract): StepRecord {
 }
 
 /** The median; of an even count, the mean of the two middle values. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+function median(values: ArrayLike<number>): number {
+  // A typed array sorts numbers natively, without a JS comparator call per comparison: twice per variable and step, it was clean's hottest function.
+  const sorted = Float64Array.from(values).sort();
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

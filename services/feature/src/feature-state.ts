@@ -4,8 +4,11 @@ import type { StateCodec } from '@gridstream/runtime';
 export interface FeatureState {
   /** The ts of the last record used; a record not after it is a repeat. */
   lastTs: number | null;
-  /** The target variable's values of the last 168 steps, as [ts, value], oldest first. */
-  recent: Array<[number, number]>;
+  /**
+   * The target variable's values of the last 168 steps, oldest first: two arrays of plain numbers,
+   * which V8 keeps unboxed, so the rolling statistics run over them without a pair per step.
+   */
+  recent: { ts: number[]; values: number[] };
   ewma: number | null;
   /** TEP: each variable's first values, up to the reference length. */
   reference: Record<string, number[]>;
@@ -24,8 +27,12 @@ export interface HeldVector {
 }
 
 export const featureStateCodec: StateCodec<FeatureState> = {
-  initial: () => ({ lastTs: null, recent: [], ewma: null, reference: {}, held: [] }),
+  initial: () => ({ lastTs: null, recent: { ts: [], values: [] }, ewma: null, reference: {}, held: [] }),
   encode: (state) => Buffer.from(JSON.stringify(state)),
-  // States written before the weather join have no held vectors.
-  decode: (bytes) => ({ held: [], ...(JSON.parse(bytes.toString()) as Partial<FeatureState>) }) as FeatureState,
+  decode: (bytes) => {
+    const stored = JSON.parse(bytes.toString()) as Omit<Partial<FeatureState>, 'recent'> & { recent?: FeatureState['recent'] | Array<[number, number]> };
+    // States written before the two arrays kept [ts, value] pairs; before the weather join they had no held vectors.
+    const recent = Array.isArray(stored.recent) ? { ts: stored.recent.map(([ts]) => ts), values: stored.recent.map(([, value]) => value) } : stored.recent;
+    return { held: [], ...stored, recent: recent ?? { ts: [], values: [] } } as FeatureState;
+  },
 };

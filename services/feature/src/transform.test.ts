@@ -59,6 +59,17 @@ describe('features (streaming)', () => {
     expect(features(meter(1, 9), state, ctx)).toEqual([{ kind: 'dropped', reason: 'duplicate', source: 'meter' }]);
   });
 
+  it('goes on from a changelog state that kept the recent values as [ts, value] pairs', () => {
+    const ctx = testContext(config);
+    const current = featureStateCodec.initial();
+    for (const step of [0, 1, 3]) features(meter(step, step + 1), current, ctx);
+    const { recent, ...rest } = current;
+    const pairs = Buffer.from(JSON.stringify({ ...rest, recent: recent.ts.map((ts, i) => [ts, recent.values[i]]) }));
+    const restored = featureStateCodec.decode(pairs);
+    expect(restored).toEqual(featureStateCodec.decode(featureStateCodec.encode(current)));
+    expect(features(meter(4, 7), restored, ctx)).toEqual(features(meter(4, 7), current, ctx));
+  });
+
   it('marks holidays by local date and flags imputed steps', () => {
     const christmas = Date.UTC(2026, 11, 25, 12);
     const [vector] = featuresOf([meter(0, 1, { ts: christmas, imputed: ['load'] })]);

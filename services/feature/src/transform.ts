@@ -127,54 +127,66 @@ function calendarFeatures(record: CleanMeasurement): number[] {
 function targetFeatures(record: CleanMeasurement, target: string, state: FeatureState, alpha: number): number[] {
   const cadenceMs = contracts[record.source]!.cadenceMs;
   const x = record.values[target];
-  const recent = state.recent;
+  const { ts: times, values } = state.recent;
   // Records come in ts order, so the oldest are at the front; lag_168 reaches furthest back.
-  let expired = 0;
-  while (expired < recent.length && recent[expired]![0] < record.ts - longestLag * cadenceMs) expired++;
-  if (expired > 0) recent.splice(0, expired);
-  if (x !== undefined) recent.push([record.ts, x]);
-  const out = [x ?? Number.NaN, ...lags.map((k) => valueAt(recent, record.ts - k * cadenceMs))];
-  for (const n of windows) out.push(...summary(recent, record.ts - (n - 1) * cadenceMs));
+  const expired = firstAtOrAfter(times, record.ts - longestLag * cadenceMs);
+  if (expired > 0) {
+    times.splice(0, expired);
+    values.splice(0, expired);
+  }
+  if (x !== undefined) {
+    times.push(record.ts);
+    values.push(x);
+  }
+  const out = [x ?? Number.NaN];
+  for (const k of lags) {
+    const at = firstAtOrAfter(times, record.ts - k * cadenceMs);
+    out.push(times[at] === record.ts - k * cadenceMs ? values[at]! : Number.NaN);
+  }
+  for (const n of windows) pushSummary(out, values, firstAtOrAfter(times, record.ts - (n - 1) * cadenceMs));
   if (x !== undefined) state.ewma = state.ewma === null ? x : alpha * x + (1 - alpha) * state.ewma;
   out.push(state.ewma ?? Number.NaN);
   return out;
 }
 
-/** The value at exactly `ts`, searched from the newest end where lags land. */
-function valueAt(recent: Array<[number, number]>, ts: number): number {
-  for (let i = recent.length - 1; i >= 0; i--) {
-    const [t, value] = recent[i]!;
-    if (t === ts) return value;
-    if (t < ts) break;
+/** The index of the first of the ascending `times` not before `ts` (their length if none): a binary search. */
+function firstAtOrAfter(times: number[], ts: number): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (times[middle]! < ts) low = middle + 1;
+    else high = middle;
   }
-  return Number.NaN;
+  return low;
 }
 
-/** mean, sample std (two passes, in ts order), min, max of the values from `fromTs` on. */
-function summary(recent: Array<[number, number]>, fromTs: number): number[] {
-  let start = recent.length;
-  while (start > 0 && recent[start - 1]![0] >= fromTs) start--;
-  const count = recent.length - start;
-  if (count === 0) return [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+/** Pushes mean, sample std (two passes, in ts order), min and max of the values from index `start` on. */
+function pushSummary(out: number[], values: number[], start: number): void {
+  const count = values.length - start;
+  if (count === 0) {
+    out.push(Number.NaN, Number.NaN, Number.NaN, Number.NaN);
+    return;
+  }
   let sum = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let allEqual = true;
-  for (let i = start; i < recent.length; i++) {
-    const value = recent[i]![1];
+  for (let i = start; i < values.length; i++) {
+    const value = values[i]!;
     sum += value;
     if (value < min) min = value;
     if (value > max) max = value;
-    if (value !== recent[start]![1]) allEqual = false;
+    if (value !== values[start]) allEqual = false;
   }
   const mean = sum / count;
   let std = Number.NaN;
   if (count >= 2) {
     let squares = 0;
-    for (let i = start; i < recent.length; i++) squares += (recent[i]![1] - mean) * (recent[i]![1] - mean);
+    for (let i = start; i < values.length; i++) squares += (values[i]! - mean) * (values[i]! - mean);
     std = allEqual ? 0 : Math.sqrt(squares / (count - 1));
   }
-  return [mean, std, min, max];
+  out.push(mean, std, min, max);
 }
 
 /** Two passes over the values in ts order; exactly 0 for equal values, which a rounded mean would miss. */

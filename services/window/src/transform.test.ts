@@ -88,6 +88,26 @@ describe('sequences (streaming)', () => {
     const after = sequencesOf(run(vectors.slice(25), windowStateCodec.fromParts(compacted)));
     expect([...before, ...after]).toEqual(uninterrupted);
   });
+
+  it('leaves only the new layout\'s rows in the changelog when a feature set of another cadence restarts the entity before a commit', () => {
+    const original = windowStateCodec.initial();
+    const compacted = new Map<string, Buffer>();
+    const commit = () => {
+      for (const [part, bytes] of windowStateCodec.takeChanges(original)) {
+        if (bytes === null) compacted.delete(part);
+        else compacted.set(part, bytes);
+      }
+    };
+    run([1, 2, 3].map((h) => weather(h, h)), original);
+    commit();
+    // Meter vectors come every 15 minutes: the hourly rows go, and 4:15 is a row no hourly key names.
+    const quarterHours = [16, 17, 18].map((q) => weather(0, q, { ts: t0 + q * 900_000, featureSet: { name: 'meter', version: 2 } }));
+    run(quarterHours, original);
+    commit();
+    expect([...compacted.keys()].filter((part) => part.startsWith('r')).sort()).toEqual(quarterHours.map((v) => `r${v.ts}`).sort());
+    const next = weather(0, 19, { ts: t0 + 19 * 900_000, featureSet: { name: 'meter', version: 2 } });
+    expect(run([next], windowStateCodec.fromParts(compacted))).toEqual(run([next], original));
+  });
 });
 
 describe('sequences (streaming) against the batch reference', () => {

@@ -16,8 +16,13 @@ export interface WindowState {
   rows: StepRing;
   /** The most steps the rows can need: the sequence length, the stride and the grace. */
   maxSteps: number;
-  /** Changelog parts changed since the last commit: 'h' for the header, `r<ts>` for a row (null: deleted). */
-  changed: Map<string, Buffer | null>;
+  /** Whether the header changed since the last commit. */
+  headerChanged: boolean;
+  /**
+   * Rows changed since the last commit, by part key `r<ts>`: the step whose row to write, or null
+   * when it was deleted. Their bytes are made once per commit, not at every change.
+   */
+  changedRows: Map<string, number | null>;
 }
 
 interface Header {
@@ -31,35 +36,42 @@ interface Header {
 }
 
 export function emptyWindowState(): WindowState {
-  return { featureSet: null, names: [], cadenceMs: 0, maxTs: null, nextEnd: null, emitted: [], rows: new StepRing(0), maxSteps: 0, changed: new Map() };
+  return { featureSet: null, names: [], cadenceMs: 0, maxTs: null, nextEnd: null, emitted: [], rows: new StepRing(0), maxSteps: 0, headerChanged: false, changedRows: new Map() };
 }
 
 export function markHeaderChanged(state: WindowState): void {
-  const { featureSet, names, cadenceMs, maxTs, nextEnd, emitted, maxSteps } = state;
-  const header: Header = { featureSet, names, cadenceMs, maxTs, nextEnd, emitted, maxSteps };
-  state.changed.set('h', Buffer.from(JSON.stringify(header)));
+  state.headerChanged = true;
 }
 
-/** A row part: the imputed flag, then the values as float32 little-endian. */
+/** The row's key is taken now: a new layout may change the cadence before the commit. */
 export function markRowChanged(state: WindowState, step: number): void {
-  const row = state.rows.row(step);
-  const key = `r${step * state.cadenceMs}`;
-  if (!row) {
-    state.changed.set(key, null);
-    return;
-  }
+  state.changedRows.set(`r${step * state.cadenceMs}`, state.rows.has(step) ? step : null);
+}
+
+function headerBytes(state: WindowState): Buffer {
+  const { featureSet, names, cadenceMs, maxTs, nextEnd, emitted, maxSteps } = state;
+  const header: Header = { featureSet, names, cadenceMs, maxTs, nextEnd, emitted, maxSteps };
+  return Buffer.from(JSON.stringify(header));
+}
+
+/** A row part: the imputed flag, then the values as float32 little-endian; null once the row is gone. */
+function rowBytes(state: WindowState, step: number | null): Buffer | null {
+  const row = step === null ? null : state.rows.row(step);
+  if (!row) return null;
   const bytes = Buffer.alloc(1 + 4 * row.values.length);
   bytes[0] = row.imputed ? 1 : 0;
   for (let i = 0; i < row.values.length; i++) bytes.writeFloatLE(row.values[i]!, 1 + 4 * i);
-  state.changed.set(key, bytes);
+  return bytes;
 }
 
 /** Rows are parts of their own, so a batch writes the rows it added, not the whole sequence length again. */
 export const windowStateCodec: PartedStateCodec<WindowState> = {
   initial: emptyWindowState,
   takeChanges(state) {
-    const changes = [...state.changed];
-    state.changed.clear();
+    const changes: Array<[string, Buffer | null]> = state.headerChanged ? [['h', headerBytes(state)]] : [];
+    for (const [key, step] of state.changedRows) changes.push([key, rowBytes(state, step)]);
+    state.headerChanged = false;
+    state.changedRows.clear();
     return changes;
   },
   fromParts(parts) {

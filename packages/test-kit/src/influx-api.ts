@@ -2,9 +2,10 @@ import type { StackEnv } from './stack-env.js';
 
 /**
  * A request to the local InfluxDB's v2 API that must succeed; throws with InfluxDB's answer otherwise.
- * Sent again once when the connection fails: a keep-alive connection idle through a `pnpm bench`
- * had been closed by InfluxDB, and the request written to it failed with EPIPE. Queries and
- * deletes may be sent twice; a bucket made twice would fail with InfluxDB's own 422.
+ * Sent again, up to three more times, when the connection fails: keep-alive connections idle
+ * through a `pnpm bench` had been closed by InfluxDB, and requests written to them failed with
+ * EPIPE, twice in a row once. Queries and deletes may be sent twice; a bucket made twice would
+ * fail with InfluxDB's own 422.
  */
 export async function influxApi(stack: StackEnv, path: string, init: RequestInit = {}): Promise<Response> {
   const send = () =>
@@ -12,7 +13,16 @@ export async function influxApi(stack: StackEnv, path: string, init: RequestInit
       ...init,
       headers: { Authorization: `Token ${stack.influx.token}`, 'Content-Type': 'application/json', ...init.headers },
     });
-  const response = await send().catch(send);
+  let response: Response;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      response = await send();
+      break;
+    } catch (error) {
+      if (attempt === 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
   if (!response.ok) throw new Error(`InfluxDB refused ${init.method ?? 'GET'} /api/v2/${path.split('?')[0]}: HTTP ${response.status} ${await response.text()}`);
   return response;
 }

@@ -26,13 +26,17 @@ export interface HeldVector {
   ingestedAt?: number;
 }
 
+/**
+ * The changelog keeps `recent` as [ts, value] pairs, the shape versions before the two arrays read:
+ * during a rolling upgrade a partition can go back to an old instance (docs/operations.md).
+ */
 export const featureStateCodec: StateCodec<FeatureState> = {
   initial: () => ({ lastTs: null, recent: { ts: [], values: [] }, ewma: null, reference: {}, held: [] }),
-  encode: (state) => Buffer.from(JSON.stringify(state)),
+  encode: (state) => Buffer.from(JSON.stringify({ ...state, recent: state.recent.ts.map((ts, i) => [ts, state.recent.values[i]]) })),
   decode: (bytes) => {
-    const stored = JSON.parse(bytes.toString()) as Omit<Partial<FeatureState>, 'recent'> & { recent?: FeatureState['recent'] | Array<[number, number]> };
-    // States written before the two arrays kept [ts, value] pairs; before the weather join they had no held vectors.
-    const recent = Array.isArray(stored.recent) ? { ts: stored.recent.map(([ts]) => ts), values: stored.recent.map(([, value]) => value) } : stored.recent;
-    return { held: [], ...stored, recent: recent ?? { ts: [], values: [] } } as FeatureState;
+    const stored = JSON.parse(bytes.toString()) as Omit<Partial<FeatureState>, 'recent'> & { recent?: Array<[number, number]> };
+    const pairs = stored.recent ?? [];
+    // States written before the weather join have no held vectors.
+    return { held: [], ...stored, recent: { ts: pairs.map(([ts]) => ts), values: pairs.map(([, value]) => value) } } as FeatureState;
   },
 };

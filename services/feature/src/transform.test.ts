@@ -59,14 +59,14 @@ describe('features (streaming)', () => {
     expect(features(meter(1, 9), state, ctx)).toEqual([{ kind: 'dropped', reason: 'duplicate', source: 'meter' }]);
   });
 
-  it('goes on from a changelog state that kept the recent values as [ts, value] pairs', () => {
+  it('writes the recent values to the changelog as [ts, value] pairs, which versions before the two arrays read', () => {
     const ctx = testContext(config);
     const current = featureStateCodec.initial();
     for (const step of [0, 1, 3]) features(meter(step, step + 1), current, ctx);
-    const { recent, ...rest } = current;
-    const pairs = Buffer.from(JSON.stringify({ ...rest, recent: recent.ts.map((ts, i) => [ts, recent.values[i]]) }));
-    const restored = featureStateCodec.decode(pairs);
-    expect(restored).toEqual(featureStateCodec.decode(featureStateCodec.encode(current)));
+    const encoded = featureStateCodec.encode(current);
+    expect((JSON.parse(encoded.toString()) as { recent: unknown }).recent).toEqual([0, 1, 3].map((step) => [t0 + step * 900_000, step + 1]));
+    const restored = featureStateCodec.decode(encoded);
+    expect(restored).toEqual(current);
     expect(features(meter(4, 7), restored, ctx)).toEqual(features(meter(4, 7), current, ctx));
   });
 

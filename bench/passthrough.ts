@@ -45,15 +45,19 @@ async function main(): Promise<void> {
     brokers: [...runtime.brokers],
     logLevel: logLevel.WARN,
   });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: output, numPartitions: runtime.partitions }], waitForLeaders: true });
-  await admin.disconnect();
+  const readOnly = args['read-only'];
+  // A reader that writes nothing needs no output topic or schema.
+  if (!readOnly) {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: output, numPartitions: runtime.partitions }], waitForLeaders: true });
+    await admin.disconnect();
+  }
 
   const serde = new RegistrySerde(new SchemaRegistry({ host: runtime.registryUrl }));
   const schema = loadSchemas().get(valueSchemaOf[inputKey])!;
   const reader = avro.Type.forSchema(schema as avro.Schema);
-  const outputSchemaId = raw ? 0 : await serde.register(t.subject(output), schema);
+  const outputSchemaId = raw || readOnly ? 0 : await serde.register(t.subject(output), schema);
 
   const producers = new Map<number, Producer>();
   const producerFor = async (partition: number): Promise<Producer> => {
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       if (batch.messages.length === 0) return;
       const nextOffset = String(BigInt(batch.lastOffset()) + 1n);
-      if (args['read-only']) {
+      if (readOnly) {
         for (const message of batch.messages) await serde.decode(message.value!, reader);
         await consumer.commitOffsets([{ topic: input, partition: batch.partition, offset: nextOffset }]);
         resolveOffset(batch.lastOffset());

@@ -8,7 +8,7 @@ import { pruneScratch, readStackEnv, runStack } from '@gridstream/test-kit';
 import { benchDay, machine, repoRoot, writeWhole } from './results.js';
 
 /** Each writes bench/results/<date>-<name>.json, read back below. */
-const benches = ['bench/serde.ts', 'bench/stage-throughput.ts', 'bench/peer.ts', 'bench/sink-throughput.ts', 'bench/pipeline.ts', 'bench/latency.ts', 'bench/replay.ts'];
+const benches = ['bench/serde.ts', 'bench/stage-throughput.ts', 'bench/clients.ts', 'bench/peer.ts', 'bench/sink-throughput.ts', 'bench/pipeline.ts', 'bench/latency.ts', 'bench/replay.ts'];
 /**
  * The replay of a year (8.76M records) takes about 13 minutes here, 5 of them publishing its input: with
  * it, pnpm bench would take 30. By default it replays a tenth of the year; --full-replay replays all of it.
@@ -51,6 +51,18 @@ rows.push(
 for (const stage of resultOf('stages').stages as Array<{ stage: string; medianRecordsPerSecond: { stage: number; passThrough: number }; ratio: number }>) {
   const { stage: own, passThrough } = stage.medianRecordsPerSecond;
   rows.push({ what: `${stage.stage} vs raw kafkajs pass-through`, measured: `${Math.round(own)} vs ${Math.round(passThrough)} records/s`, ratio: stage.ratio, target: '≥ 0.7', holds: stage.ratio >= 0.7 });
+}
+// Whether another client would lift what kafkajs limits: librdkafka's, on the same raw hop.
+const clients = resultOf('clients');
+for (const api of ['KafkaJS', 'native'] as const) {
+  const candidate = `librdkafka, ${api} API`;
+  rows.push({
+    what: `exactly-once raw hop: librdkafka (@confluentinc/kafka-javascript, its ${api} API) vs kafkajs`,
+    measured: `${Math.round(clients.medianRecordsPerSecond[candidate])} vs ${Math.round(clients.medianRecordsPerSecond.kafkajs)} records/s`,
+    ratio: clients.ratioToKafkajs[candidate],
+    target: 'none',
+    holds: null,
+  });
 }
 const sinks = resultOf('sinks');
 rows.push(

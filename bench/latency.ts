@@ -17,7 +17,7 @@ import { Redis } from 'ioredis';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames } from '@gridstream/schemas';
 import { contracts } from '@gridstream/sources';
-import { readStackEnv, runStack, uniqueName } from '@gridstream/test-kit';
+import { cpuSeconds, parseStackPids, readStackEnv, runStack, uniqueName } from '@gridstream/test-kit';
 import { defaultSimulationConfig, simulate, type SimulationConfig } from '../packages/simulator/src/index.js';
 import { drain, hopQuantiles, PARTITIONS, publishBacklog, startPipeline, type PipelineServices } from './pipeline-services.js';
 import { positiveIntegerArg, repoRoot, writeResult } from './results.js';
@@ -38,6 +38,7 @@ if (!shares.every((share) => share > 0 && share <= 2)) {
 
 runStack('up', 'kafka', 'registry', 'redis', 'influxdb');
 const stack = readStackEnv();
+const serverPids = parseStackPids(runStack('status'));
 const client = await new TopicClient({ brokers: stack.kafkaBrokers, registryUrl: stack.schemaRegistryUrl, clientId: 'gridstream-bench' }).connect();
 const prefix = uniqueName('bench-latency');
 const t = topicNames(prefix);
@@ -68,6 +69,7 @@ try {
       const phase = await offer(rate, simulation(startTs, hours), pipeline);
       phases.push({ share, rate, hours, ...phase });
       console.error(`${share * 100} %: ${Math.round(rate)} events/s, ${phase.sent} events: p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms over ${phase.features} features (generator at worst ${phase.generatorBehindMs} ms behind)`);
+      console.error(`  CPU, % of one core: ${Object.entries(phase.cpuPercent).map(([name, percent]) => `${name} ${percent}`).join(', ')}`);
       startTs += hours * HOUR_MS;
     }
 
@@ -83,6 +85,9 @@ try {
       });
       console.log(`| ${stage} | ${cells.join(' | ')} |`);
     }
+    // Where the CPU goes while the load is offered: the pipeline's services, the stack's servers, the generator.
+    console.log(`\n| CPU, % of one core (2 cores: 200) | ${phases.map((p) => `at ${p.share * 100} %`).join(' | ')} |\n| --- |${phases.map(() => ' ---: |').join('')}`);
+    for (const name of Object.keys(phases[0]!.cpuPercent)) console.log(`| ${name} | ${phases.map((p) => p.cpuPercent[name]).join(' | ')} |`);
     console.log(`\nwritten to ${writeResult('latency', { meters, partitions: PARTITIONS, graceMs: GRACE_MS, backlogEvents: backlog, sustainedEventsPerSecond: sustained, phases })}`);
   } finally {
     await pipeline.stop();
@@ -97,6 +102,8 @@ try {
 /** Offers `config`'s events at `rate` and measures each meter feature's latency until the pipeline is through. */
 async function offer(rate: number, config: SimulationConfig, pipeline: PipelineServices) {
   const hopsBefore = await pipeline.hopLatencies();
+  const cpuBefore = cpuReadings(pipeline);
+  const cpuBeforeMs = Date.now();
   const events = [...simulate(config)];
   const schedule = events.map((event) => event.truth.ts);
   const withStation = new Set(events.filter((event) => event.key?.startsWith('meter:') && (JSON.parse(event.line) as { tags: { station?: string } }).tags.station).map((event) => event.key));
@@ -140,9 +147,12 @@ async function offer(rate: number, config: SimulationConfig, pipeline: PipelineS
   generator.stdout.on('data', (chunk: Buffer) => (report += chunk.toString()));
   const exitCode = await new Promise<number | null>((resolve) => generator.once('exit', resolve));
   if (exitCode !== 0) throw new Error(`the load generator exited with ${exitCode}`);
-  const { worstBehindMs } = JSON.parse(report) as { worstBehindMs: number };
+  const generatorReport = JSON.parse(report) as { worstBehindMs: number; cpuSeconds: number };
   while ((await pipeline.totalLag()) > 0) await new Promise((resolve) => setTimeout(resolve, 250));
   const phaseSeconds = (Date.now() - t0) / 1000;
+  const cpuAfter = cpuReadings(pipeline);
+  const cpuSecondsUsed: Record<string, number> = { ...Object.fromEntries(Object.entries(cpuAfter).map(([name, seconds]) => [name, seconds - cpuBefore[name]!])), 'load generator': generatorReport.cpuSeconds };
+  const cpuPercent = percentOfOneCore(cpuSecondsUsed, (Date.now() - cpuBeforeMs) / 1000);
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // the last notifications' reads
   await subscriber.punsubscribe();
   subscriber.off('pmessage', onNotification);
@@ -150,5 +160,23 @@ async function offer(rate: number, config: SimulationConfig, pipeline: PipelineS
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN);
   const hops = Object.fromEntries([...(await pipeline.hopLatencies())].map(([stage, after]) => [stage, hopQuantiles(hopsBefore.get(stage), after)]));
-  return { sent, features: latencies.length, minMs: at(0), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), generatorBehindMs: Math.round(worstBehindMs), seconds: phaseSeconds, hops };
+  return { sent, features: latencies.length, minMs: at(0), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), generatorBehindMs: Math.round(generatorReport.worstBehindMs), seconds: phaseSeconds, cpuPercent, hops };
+}
+
+/** CPU seconds used so far by each service, each of the stack's servers and this bench (which reads the features' times from Redis). */
+function cpuReadings(pipeline: PipelineServices): Record<string, number> {
+  const { user, system } = process.cpuUsage();
+  return {
+    ...pipeline.cpuSeconds(),
+    ...Object.fromEntries([...serverPids].map(([server, pid]) => [server, cpuSeconds(pid)])),
+    'this bench': (user + system) / 1e6,
+  };
+}
+
+/** Each process's CPU as a share of one core over `seconds`, largest first, with the total (two cores make 200). */
+function percentOfOneCore(used: Record<string, number>, seconds: number): Record<string, number> {
+  const percent = Object.entries(used)
+    .map(([name, cpu]) => [name, Math.round((100 * cpu) / seconds)] as const)
+    .sort((a, b) => b[1] - a[1]);
+  return { ...Object.fromEntries(percent), total: percent.reduce((sum, [, p]) => sum + p, 0) };
 }

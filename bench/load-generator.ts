@@ -2,7 +2,7 @@
 // (bench/latency.ts starts it). An open-loop load: event k of simulate(config) is due at t0 + k/rate
 // (epoch ms) and is sent when due, whether or not earlier sends were acknowledged, so a slow
 // pipeline or broker cannot slow the offer down. Prints one JSON line when done: how many events
-// it sent and how far behind their schedule the sends fell at worst.
+// it sent, how far behind their schedule the sends fell at worst, and the CPU seconds it used.
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { simulate, type SimulationConfig } from '../packages/simulator/src/index.js';
@@ -41,4 +41,5 @@ while (sent < count) {
 }
 await Promise.all(inFlight);
 await producer.disconnect();
-console.log(JSON.stringify({ sent, worstBehindMs }));
+const { user, system } = process.cpuUsage();
+console.log(JSON.stringify({ sent, worstBehindMs, cpuSeconds: (user + system) / 1e6 }));

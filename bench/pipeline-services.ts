@@ -1,7 +1,7 @@
 // The eight services of a pipeline as processes on the local stack, for the benches that run all of them.
 import type { TopicClient } from '@gridstream/runtime';
 import { topicNames, type Stage } from '@gridstream/schemas';
-import { freePort, rssBytes, serverEnv, startScript, startService, waitForReady, type ServiceProcess, type StackEnv } from '@gridstream/test-kit';
+import { cpuSeconds, freePort, rssBytes, serverEnv, startScript, startService, waitForReady, type ServiceProcess, type StackEnv } from '@gridstream/test-kit';
 import { rawHopNames } from './passthrough.js';
 
 export const PARTITIONS = 6;
@@ -25,6 +25,8 @@ export interface Readers {
 export interface PipelineServices extends Readers {
   services: Map<Stage, ServiceProcess>;
   sampleRss(): void;
+  /** The CPU seconds each service has used so far. */
+  cpuSeconds(): Record<string, number>;
   /** The highest resident memory `sampleRss` saw per service. */
   peakRssMb(): Record<string, number>;
   /** What V8 held at each of those peaks. */
@@ -123,6 +125,7 @@ export async function startPipeline(stack: StackEnv, client: TopicClient, prefix
         void readHeap(stage, rss).catch(() => undefined); // a service busy past the next sample is read at its next peak
       }
     },
+    cpuSeconds: () => Object.fromEntries([...services].map(([stage, service]) => [stage, service.child.pid === undefined ? Number.NaN : cpuSeconds(service.child.pid)])),
     peakRssMb: () => Object.fromEntries([...peakRss].map(([stage, bytes]) => [stage, mb(bytes)])),
     peakMemory: () => Object.fromEntries(peakMemory),
     checkRunning() {

@@ -6,4 +6,4 @@ export { waitUntil } from './wait-until.js';
 export { startProcess, startScript, startService, waitForReady, type ServiceProcess } from './service-process.js';
 export { freePort } from './free-port.js';
 export { seededRandom, type SeededRandom } from './seeded-random.js';
-export { rssBytes } from './rss.js';
+export { cpuSeconds, parseStackPids, rssBytes } from './proc-readings.js';

@@ -97,11 +97,12 @@ rows.push({
   holds: largest[1] <= 200,
 });
 const latency = resultOf('latency');
-for (const phase of latency.phases as Array<{ share: number; rate: number; features: number; p50Ms: number; p99Ms: number }>) {
+for (const phase of latency.phases as Array<{ share: number; rate: number; features: number; p50Ms: number; p99Ms: number; cpuPercent: Record<string, number> }>) {
   const atHalf = phase.share === 0.5;
   rows.push({
     what: `end-to-end latency to Redis, p50/p99, at ${phase.share * 100} % of ${Math.round(latency.sustainedEventsPerSecond)} events/s sustained (${latency.meters} meters)`,
-    measured: `${phase.p50Ms} / ${phase.p99Ms} ms over ${phase.features} features`,
+    // How busy the two cores were meanwhile: the per-process split is in latency.ts's output and JSON.
+    measured: `${phase.p50Ms} / ${phase.p99Ms} ms over ${phase.features} features; CPU ${phase.cpuPercent.total} % of 200, the broker ${phase.cpuPercent.kafka}`,
     ratio: null,
     target: atHalf ? 'p99 ≤ 500 ms' : 'none',
     holds: atHalf ? phase.p99Ms <= 500 : null,

@@ -15,12 +15,22 @@ export const defaultOpsPorts: Record<Stage, number> = {
 
 const positiveInt = (what: string) => z.coerce.number().int().positive().describe(what);
 
+/** How long the broker may hold a fetch back to gather at least `minBytes`. */
+export interface FetchWait {
+  maxWaitMs: number;
+  minBytes: number;
+}
+
+/** Records are handed over as soon as there are any, after 100 ms at most: what a stage on the latency path wants. */
+const promptFetch: FetchWait = { maxWaitMs: 100, minBytes: 1 };
+
 /** A stage's or sink's group consumer: committed records only, batches bounded by GRIDSTREAM_MAX_BATCH_BYTES. */
-export function groupConsumerOptions(runtime: RuntimeConfig, groupId: string) {
+export function groupConsumerOptions(runtime: RuntimeConfig, groupId: string, fetch: FetchWait = promptFetch) {
   return {
     groupId,
     readUncommitted: false,
-    maxWaitTimeInMs: 100,
+    maxWaitTimeInMs: fetch.maxWaitMs,
+    minBytes: fetch.minBytes,
     sessionTimeout: runtime.sessionTimeoutMs,
     heartbeatInterval: Math.round(runtime.sessionTimeoutMs / 10),
     maxBytesPerPartition: runtime.maxBatchBytes,

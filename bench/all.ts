@@ -139,7 +139,8 @@ const table = [
   '',
   '| what | measured | ratio | target | holds |',
   '| --- | --- | ---: | --- | --- |',
-  ...rows.map((r) => `| ${r.what} | ${r.measured} | ${r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`} | ${r.target} | ${r.holds === null ? '' : r.holds ? 'yes' : 'no'} |`),
+  // Ratios floored to two decimals: 0.696 against a target of 0.7 reads 0.69x, not 0.70x beside a "no".
+  ...rows.map((r) => `| ${r.what} | ${r.measured} | ${r.ratio === null ? '' : `${(Math.floor(r.ratio * 100) / 100).toFixed(2)}x`} | ${r.target} | ${r.holds === null ? '' : r.holds ? 'yes' : 'no'} |`),
   '',
 ].join('\n');
 writeWhole(`bench/results/${day}.json`, `${JSON.stringify({ date: new Date().toISOString(), minutes, benchMinutes, machine: machine(), rows }, null, 2)}\n`);

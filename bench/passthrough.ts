@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
-import { parseConfig, RegistrySerde, runtimeConfigSchema } from '@gridstream/runtime';
+import { groupConsumerOptions, parseConfig, RegistrySerde, runtimeConfigSchema } from '@gridstream/runtime';
 import { loadSchemas, topicNames, valueSchemaOf } from '@gridstream/schemas';
 
 /** The pass-through's consumer group and output topic for a topic prefix. */
@@ -76,14 +76,7 @@ async function main(): Promise<void> {
     return producer;
   };
 
-  const consumer = kafka.consumer({
-    groupId: group,
-    readUncommitted: false,
-    maxWaitTimeInMs: 100,
-    sessionTimeout: runtime.sessionTimeoutMs,
-    heartbeatInterval: Math.round(runtime.sessionTimeoutMs / 10),
-    maxBytesPerPartition: runtime.maxBatchBytes,
-  });
+  const consumer = kafka.consumer(groupConsumerOptions(runtime, group));
   const stop = async (exitCode: number) => {
     await consumer.disconnect();
     await Promise.all([...producers.values()].map((producer) => producer.disconnect()));

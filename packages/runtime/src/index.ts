@@ -7,7 +7,7 @@ export { runStage, type AttachedContext, type PartedStateCodec, type RunningStag
 export { deadLetter, dropped, emit, emitTo, quality, type DeadLetter, type Dropped, type Emit, type EmitTo, type Quality, type QualityMeasure, type Output, type StageContext, type Transform } from './transform.js';
 export { bucketDelayMs, delayBucket, qualityKey, qualityParts } from './quality-parts.js';
 export { backoffMs, type BackoffPolicy } from './backoff.js';
-export { runtimeConfigSchema, defaultOpsPorts, type FetchWait, type RuntimeConfig } from './runtime-config.js';
+export { defaultOpsPorts, groupConsumerOptions, runtimeConfigSchema, type FetchWait, type RuntimeConfig } from './runtime-config.js';
 export { TopicClient, type OutgoingRecord, type TopicRecord } from './topic-client.js';
 export type { TopicSpec } from './topics-admin.js';
 export { testContext } from './test-context.js';

@@ -12,11 +12,10 @@ import { readStackEnv, runStack, startScript, uniqueName, type ServiceProcess } 
 import { timeCatchUp, type CatchUp } from './catch-up.js';
 import { cleanInput } from './meter-readings.js';
 import { rawHopNames } from './passthrough.js';
-import { benchEnv, PARTITIONS } from './pipeline-services.js';
+import { benchEnv, PARTITIONS, publishInChunks } from './pipeline-services.js';
 import { machine, median, positiveIntegerArg, repoRoot, writeResult } from './results.js';
 
 const ROUNDS = 2;
-const PUBLISH_CHUNK_RECORDS = 10_000;
 
 const candidates = {
   kafkajs: (from: string, to: string, env: Record<string, string>) => startScript('bench/passthrough.ts', ['--from', from, '--to', to], env),
@@ -40,10 +39,7 @@ try {
   console.error(`publishing ${records} meter readings to ${input}`);
   await client.ensureTopics([{ topic: input, partitions: PARTITIONS }]);
   const encode = await client.avroEncoder('raw', input);
-  const readings = cleanInput(records);
-  for (let i = 0; i < readings.length; i += PUBLISH_CHUNK_RECORDS) {
-    await client.publish([{ topic: input, records: readings.slice(i, i + PUBLISH_CHUNK_RECORDS).map((m) => ({ key: m.entity, value: encode(m) })) }]);
-  }
+  await publishInChunks(client, input, cleanInput(records).map((m) => ({ key: m.entity, value: encode(m) })));
 
   const runs: Array<{ round: number; candidate: Candidate } & CatchUp> = [];
   for (let round = 1; round <= ROUNDS; round++) {

@@ -15,11 +15,10 @@ import { topicNames } from '@gridstream/schemas';
 import { readStackEnv, runStack, startProcess, startService, uniqueName } from '@gridstream/test-kit';
 import { timeCatchUp, type CatchUp } from './catch-up.js';
 import { cleanInput } from './meter-readings.js';
-import { benchEnv, PARTITIONS } from './pipeline-services.js';
+import { benchEnv, PARTITIONS, publishInChunks } from './pipeline-services.js';
 import { machine, median, positiveIntegerArg, repoRoot, writeResult } from './results.js';
 
 const ROUNDS = 2;
-const PUBLISH_CHUNK_RECORDS = 10_000;
 
 type Kind = 'gridstream clean+feature' | 'quix streams';
 interface Run extends CatchUp {
@@ -71,8 +70,7 @@ async function publishInput(prefix: string): Promise<void> {
   console.error(`publishing ${inputRecords} records to ${topic}`);
   await client.ensureTopics([{ topic, partitions: PARTITIONS }]);
   const encode = await client.avroEncoder('valid', topic);
-  const records = cleanInput(inputRecords).map((m) => ({ key: m.entity, value: encode(m) }));
-  for (let i = 0; i < records.length; i += PUBLISH_CHUNK_RECORDS) await client.publish([{ topic, records: records.slice(i, i + PUBLISH_CHUNK_RECORDS) }]);
+  await publishInChunks(client, topic, cleanInput(inputRecords).map((m) => ({ key: m.entity, value: encode(m) })));
 }
 
 /** Clean and feature as deployed, each its own process; through when clean has read the input and feature all clean wrote. */

@@ -1,5 +1,5 @@
 // The eight services of a pipeline as processes on the local stack, for the benches that run all of them.
-import type { TopicClient } from '@gridstream/runtime';
+import type { OutgoingRecord, TopicClient } from '@gridstream/runtime';
 import { topicNames, type Stage } from '@gridstream/schemas';
 import { cpuSeconds, freePort, rssBytes, serverEnv, startScript, startService, waitForReady, type ServiceProcess, type StackEnv } from '@gridstream/test-kit';
 import { rawHopNames } from './passthrough.js';
@@ -139,20 +139,27 @@ export async function startPipeline(stack: StackEnv, client: TopicClient, prefix
   };
 }
 
-/** Publishes simulated events as fast as the broker takes them, in batches of 10k; returns how many. */
-export async function publishBacklog(client: TopicClient, topic: string, events: Iterable<{ key: string | null; line: string }>): Promise<number> {
+/** Publishes records as fast as the broker takes them, 10k to a request; returns how many. */
+export async function publishInChunks(client: TopicClient, topic: string, records: Iterable<OutgoingRecord>): Promise<number> {
   let count = 0;
-  let batch: Array<{ key: string | null; value: string }> = [];
-  for (const event of events) {
-    batch.push({ key: event.key, value: event.line });
+  let chunk: OutgoingRecord[] = [];
+  for (const record of records) {
+    chunk.push(record);
     count += 1;
-    if (batch.length === 10_000) {
-      await client.publish([{ topic, records: batch }]);
-      batch = [];
+    if (chunk.length === 10_000) {
+      await client.publish([{ topic, records: chunk }]);
+      chunk = [];
     }
   }
-  if (batch.length > 0) await client.publish([{ topic, records: batch }]);
+  if (chunk.length > 0) await client.publish([{ topic, records: chunk }]);
   return count;
+}
+
+/** Publishes simulated events (one JSON line each); returns how many. */
+export function publishBacklog(client: TopicClient, topic: string, events: Iterable<{ key: string | null; line: string }>): Promise<number> {
+  return publishInChunks(client, topic, (function* () {
+    for (const event of events) yield { key: event.key, value: event.line };
+  })());
 }
 
 /**

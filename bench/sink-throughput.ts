@@ -13,7 +13,7 @@ import { readStackEnv, runStack, startScript, startService, uniqueName, type Ser
 import { linesOf } from '../services/influx-sink/src/lines.js';
 import { featureNames, featureVector } from './feature-vectors.js';
 import { passthroughNames } from './passthrough.js';
-import { benchEnv, PARTITIONS } from './pipeline-services.js';
+import { benchEnv, PARTITIONS, publishInChunks } from './pipeline-services.js';
 import { writeResult } from './results.js';
 
 const { values: args } = parseArgs({ options: { records: { type: 'string', default: '100000' } } });
@@ -34,7 +34,7 @@ const vectors: FeatureVector[] = Array.from({ length: records }, (_, i) => featu
 try {
   await client.ensureTopics([{ topic: t.features, partitions: PARTITIONS }]);
   const encode = await client.avroEncoder('features', t.features);
-  for (let i = 0; i < vectors.length; i += 10_000) await client.publish([{ topic: t.features, records: vectors.slice(i, i + 10_000).map((v) => ({ key: v.entity, value: encode(v) })) }]);
+  await publishInChunks(client, t.features, vectors.map((v) => ({ key: v.entity, value: encode(v) })));
   const env = benchEnv(stack, prefix, { GRIDSTREAM_OPS_PORT: '0' });
 
   const payloadBytes = Math.round(JSON.stringify(vectors[0]!.values).length);

@@ -10,12 +10,11 @@ import { timeCatchUp } from './catch-up.js';
 import { featureNames, featureVector } from './feature-vectors.js';
 import { cleanInput } from './meter-readings.js';
 import { passthroughNames } from './passthrough.js';
-import { benchEnv, PARTITIONS } from './pipeline-services.js';
+import { benchEnv, PARTITIONS, publishInChunks } from './pipeline-services.js';
 import { machine, median, positiveIntegerArg, writeResult } from './results.js';
 
 const ENTITIES = 500;
 const METER_STEP_MS = 900_000;
-const PUBLISH_CHUNK_RECORDS = 10_000;
 const ROUNDS = 2;
 
 type StageName = 'validate' | 'clean' | 'feature' | 'window';
@@ -194,15 +193,9 @@ async function publishInput(prefix: string, bench: StageBench): Promise<void> {
   console.error(`publishing ${inputRecords} records to ${topic}`);
   await client.ensureTopics([{ topic, partitions: PARTITIONS }]);
   const encode = await client.avroEncoder(bench.input, topic);
-  let records: Array<{ key: string; value: Buffer }> = [];
-  for (const m of bench.records(inputRecords)) {
-    records.push({ key: m.entity, value: encode(m) });
-    if (records.length === PUBLISH_CHUNK_RECORDS) {
-      await client.publish([{ topic, records }]);
-      records = [];
-    }
-  }
-  await client.publish([{ topic, records }]);
+  await publishInChunks(client, topic, (function* () {
+    for (const m of bench.records(inputRecords)) yield { key: m.entity, value: encode(m) };
+  })());
 }
 
 /** One candidate on a fresh group, timed by its lag on the input. */

@@ -1,7 +1,7 @@
 // The eight services of a pipeline as processes on the local stack, for the benches that run all of them.
 import type { OutgoingRecord, TopicClient } from '@gridstream/runtime';
 import { topicNames, type Stage } from '@gridstream/schemas';
-import { cpuSeconds, freePort, rssBytes, serverEnv, startScript, startService, waitForReady, type ServiceProcess, type StackEnv } from '@gridstream/test-kit';
+import { cpuSeconds, freePort, rssBytes, serverEnv, startBundle, startService, waitForReady, type ServiceProcess, type StackEnv } from '@gridstream/test-kit';
 import { rawHopNames } from './passthrough.js';
 
 export const PARTITIONS = 6;
@@ -192,7 +192,7 @@ export async function startHopChain(stack: StackEnv, client: TopicClient, prefix
   // A hop cannot subscribe to a topic the hop before has not created yet.
   await client.ensureTopics(hops.map(([, to]) => ({ topic: to, partitions: PARTITIONS })));
   const env = benchEnv(stack, prefix);
-  const processes = hops.map(([from, to]) => startScript('bench/passthrough.ts', ['--from', from, '--to', to], env));
+  const processes = hops.map(([from, to]) => startBundle('bench/passthrough.ts', ['--from', from, '--to', to], env));
   const killAll = () => {
     for (const hopProcess of processes) hopProcess.child.kill('SIGKILL');
   };

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type FeatureVector } from '@gridstream/schemas';
-import { readStackEnv, runStack, startScript, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
+import { readStackEnv, runStack, startBundle, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
 // Relative import: bench/package.json does not depend on the sink services.
 import { linesOf } from '../services/influx-sink/src/lines.js';
 import { featureNames, featureVector } from './feature-vectors.js';
@@ -47,7 +47,7 @@ try {
   );
   const redisBaseline = Number(/([\d.]+) requests per second/.exec(benchmarkOutput)?.[1]);
   const redisSink = await sinkRate('redis-sink', env);
-  const kafkaRead = await catchUpRate(passthroughNames(prefix).group, () => startScript('bench/passthrough.ts', ['--input', 'features', '--read-only'], env));
+  const kafkaRead = await catchUpRate(passthroughNames(prefix).group, () => startBundle('bench/passthrough.ts', ['--input', 'features', '--read-only'], env));
 
   const lines = vectors.flatMap((v) => linesOf({ topic: 'features', key: v.entity, value: v }, `${prefix}-raw`));
   const influxBaseline = await rawLineProtocolRate(lines);

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { TopicClient } from '@gridstream/runtime';
 import { topicNames, type CleanMeasurement, type FeatureVector, type Measurement } from '@gridstream/schemas';
-import { readStackEnv, runStack, startScript, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
+import { readStackEnv, runStack, startBundle, startService, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
 import { timeCatchUp } from './catch-up.js';
 import { featureNames, featureVector } from './feature-vectors.js';
 import { cleanInput } from './meter-readings.js';
@@ -109,8 +109,8 @@ async function benchStage(stage: StageName): Promise<StageResult> {
   const runs: RunResult[] = [];
   for (const prefix of prefixes) {
     const input = topicNames(prefix)[bench.input];
-    // Spawned the way test-kit's startService spawns a service, so both pay process start-up alike.
-    const startPassthrough = () => startScript('bench/passthrough.ts', ['--input', bench.input], stageEnv(prefix));
+    // Bundled and spawned as test-kit's startService runs a service, so both pay process start-up alike.
+    const startPassthrough = () => startBundle('bench/passthrough.ts', ['--input', bench.input], stageEnv(prefix));
     runs.push(await measure(runs.length + 1, 'pass-through', prefix, input, passthroughNames(prefix).group, startPassthrough));
     runs.push(await measure(runs.length + 1, stage, prefix, input, topicNames(prefix).group(stage), () => bench.start(stageEnv(prefix))));
     // Dead letters would skip the output encoding (and for clean, the state) and flatter the stage.

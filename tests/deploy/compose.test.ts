@@ -84,19 +84,23 @@ const imageCmd = JSON.parse(instruction('CMD') ?? 'null') as string[] | null;
 const sharedImage = service('ingest').image;
 const buildContext = (s: ComposeService) => (typeof s.build === 'string' ? s.build : s.build?.context);
 const cliEntry = 'packages/cli/src/main.ts';
+/** Where the image's build puts a service's bundle (packages/service-build), from its services/<name>/src/main.ts. */
+const bundleOf = (name: string) => `services/${name}/dist/main.mjs`;
 
 describe('the image', () => {
-  it("runs as a non-root user in /app, each service's main.ts through tsx", () => {
+  it("runs as a non-root user in /app, each service from the bundle built in the image", () => {
     expect(instruction('USER')).toMatch(/^(?!root\b|0\b)\S+/);
     expect(instruction('WORKDIR')).toBe('/app');
-    expect(imageEntrypoint).toEqual(['node', '--import', 'tsx']);
-    expect(services.map((s) => `services/${s}/src/main.ts`)).toContain(imageCmd?.[0]);
+    expect(imageEntrypoint).toEqual(['node', '--enable-source-maps']);
+    expect(services.map(bundleOf)).toContain(imageCmd?.[0]);
     expect(imageCmd).toHaveLength(1);
+    // The install stage builds every service's bundle after the install.
+    expect(dockerfile).toMatch(/^RUN node --import tsx packages\/service-build\/src\/main\.ts$/m);
   });
 
   it("leaves the host's node_modules and .git out of the build", () => {
     const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
-    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', '.git']));
+    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', '**/dist', '.git']));
   });
 });
 
@@ -110,23 +114,23 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it("starts each service with its own main.ts and the image's entrypoint", () => {
+  it("starts each service from its bundle with the image's entrypoint", () => {
     for (const name of services) {
       const s = service(name);
       expect({ name, entrypoint: s.entrypoint, command: s.command, restart: s.restart }).toEqual({
         name,
         entrypoint: undefined,
-        command: [`services/${name}/src/main.ts`],
+        command: [bundleOf(name)],
         restart: 'unless-stopped',
       });
       expect(existsSync(join(root, `services/${name}/src/main.ts`))).toBe(true);
     }
   });
 
-  it('runs the gridstream command only on demand, through the same node --import tsx', () => {
+  it('runs the gridstream command only on demand, through tsx', () => {
     const cli = service('cli');
     expect(cli.profiles?.length).toBeGreaterThan(0);
-    expect(cli.entrypoint).toEqual([...(imageEntrypoint ?? []), cliEntry]);
+    expect(cli.entrypoint).toEqual(['node', '--import', 'tsx', cliEntry]);
     expect(existsSync(join(root, cliEntry))).toBe(true);
   });
 

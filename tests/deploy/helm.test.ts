@@ -102,8 +102,8 @@ function expectServicesWired(manifests: Manifest[], enabled: Stage[]) {
     const container = containerOf(deployment);
     expect({ service, command: container.command, args: container.args }).toEqual({
       service,
-      command: ['node', '--import', 'tsx'],
-      args: [`services/${service}/src/main.ts`],
+      command: ['node', '--enable-source-maps'],
+      args: [`services/${service}/dist/main.mjs`],
     });
 
     const config = configOf(manifests, deployment);

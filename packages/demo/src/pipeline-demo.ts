@@ -12,6 +12,7 @@ import { pipelineStatus, scrapeServices, type Scrape } from '@gridstream/cli/pip
 import { FeatureClient } from '@gridstream/feature-client';
 import { defaultOpsPorts, parseConfig, TopicClient } from '@gridstream/runtime';
 import { topicNames, topicPrefixPattern, type QualityReport, type Stage } from '@gridstream/schemas';
+import { currentBundle, serviceEntry } from '@gridstream/service-build';
 import { Supervisor } from './supervisor.js';
 import { renderFrame } from './terminal-view.js';
 
@@ -71,8 +72,8 @@ const t = topicNames(config.prefix);
 
 await portsFree([...services.map((s) => defaultOpsPorts[s]), ingestPort, config.viewPort]);
 const supervisor = new Supervisor({ cwd: repoRoot, logDir: config.logDir });
-for (const service of services) supervisor.start(service, `services/${service}/src/main.ts`, [], serviceEnv);
-supervisor.start('view', 'packages/cli/src/main.ts', ['view', '--port', String(config.viewPort), '--pipeline', config.prefix], serviceEnv);
+for (const service of services) supervisor.start(service, ['--enable-source-maps', currentBundle(serviceEntry(service))], serviceEnv);
+supervisor.start('view', ['--import', 'tsx', 'packages/cli/src/main.ts', 'view', '--port', String(config.viewPort), '--pipeline', config.prefix], serviceEnv);
 
 const startedMs = Date.now();
 let simulatorState = 'waiting for the services';

@@ -28,7 +28,7 @@ describe('Supervisor', () => {
     const supervisor = new Supervisor({ cwd: fileURLToPath(new URL('..', import.meta.url)), // where tsx resolves
        logDir: join(dir, 'logs'), restartDelayMs: { initial: 100, max: 1_000 } });
     const counter = join(dir, 'starts');
-    const program = supervisor.start('flaky', flaky, [counter], {});
+    const program = supervisor.start('flaky', ['--import', 'tsx', flaky, counter], {});
     const deadline = Date.now() + 20_000;
     while (!readFileSync(program.logPath, 'utf8').includes('start 3')) {
       if (Date.now() > deadline) throw new Error(`not restarted twice: ${readFileSync(program.logPath, 'utf8')}`);

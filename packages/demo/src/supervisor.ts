@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
-/** One supervised program: a TypeScript file run by Node with tsx, and how it has fared. */
+/** One supervised program: a Node process (a service's bundle, a TypeScript file through tsx), and how it has fared. */
 export interface Supervised {
   readonly name: string;
   /** Starts after the first, each after a crash (a nonzero exit or a signal it did not ask for). */
@@ -35,8 +35,8 @@ export class Supervisor {
     mkdirSync(options.logDir, { recursive: true });
   }
 
-  /** Starts `script` (a path under cwd) with `args` and exactly `env` (plus PATH and HOME). */
-  start(name: string, script: string, args: string[], env: Record<string, string>): Supervised {
+  /** Starts Node with `nodeArgs` (its options, a program under cwd and the program's arguments) and exactly `env` (plus PATH and HOME). */
+  start(name: string, nodeArgs: string[], env: Record<string, string>): Supervised {
     if (this.programs.has(name)) throw new Error(`supervisor: "${name}" is already running`);
     const { initial, max } = this.options.restartDelayMs ?? { initial: 1_000, max: 30_000 };
     const logPath = join(this.options.logDir, `${name}.log`);
@@ -53,7 +53,7 @@ export class Supervisor {
       timer: null as NodeJS.Timeout | null,
       start: () => {
         const startedMs = Date.now();
-        const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+        const child = spawn(process.execPath, nodeArgs, {
           cwd: this.options.cwd,
           env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
           stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { currentBundle, serviceEntry } from '@gridstream/service-build';
 import { waitUntil } from './wait-until.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -12,20 +13,28 @@ export interface ServiceProcess {
   output(): string;
 }
 
-/** Starts `services/<name>/src/main.ts` as its own Node process, the way the demo and deployments run it. */
+/** Starts a service as its own Node process from its bundle (`services/<name>/dist/main.mjs`), the way the demo and deployments run it. */
 export function startService(name: string, env: Record<string, string>): ServiceProcess {
-  return startScript(`services/${name}/src/main.ts`, [], env);
+  return startBundle(serviceEntry(name), [], env);
 }
 
 /**
  * Starts a TypeScript file of the repository (e.g. the CLI, `packages/cli/src/main.ts`) as a Node
- * process. `GRIDSTREAM_SERVICE_NODE_ARGS` in this process's environment go to every such Node,
- * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench's services (NODE_OPTIONS may not
- * carry --cpu-prof).
+ * process, through tsx. `GRIDSTREAM_SERVICE_NODE_ARGS` in this process's environment go to every
+ * such Node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench's services
+ * (NODE_OPTIONS may not carry --cpu-prof).
  */
 export function startScript(path: string, args: string[], env: Record<string, string>): ServiceProcess {
-  const nodeArgs = (process.env.GRIDSTREAM_SERVICE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  return startProcess(process.execPath, [...nodeArgs, '--import', 'tsx', path, ...args], env);
+  return startProcess(process.execPath, [...serviceNodeArgs(), '--import', 'tsx', path, ...args], env);
+}
+
+/** Starts a TypeScript file of the repository from its bundle, built first if a source changed: as services run. */
+export function startBundle(path: string, args: string[], env: Record<string, string>): ServiceProcess {
+  return startProcess(process.execPath, [...serviceNodeArgs(), '--enable-source-maps', currentBundle(path), ...args], env);
+}
+
+function serviceNodeArgs(): string[] {
+  return (process.env.GRIDSTREAM_SERVICE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 }
 
 /** Starts any program in the repository root with only PATH, HOME and `env` (e.g. a bench's Python peer), keeping its output. */

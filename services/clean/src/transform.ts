@@ -111,9 +111,11 @@ function closeStep(
 
 /** Sums energy and averages the rest over the step's records, added in event-time order. */
 function resample(entity: string, source: string, contract: SourceContract, step: number, records: StepRecord[]): CleanMeasurement {
-  const sorted = [...records].sort((a, b) => a.ts - b.ts);
+  // Most steps hold one record, whose names toStepRecord already put in order.
+  const single = records.length === 1;
+  const sorted = single ? records : [...records].sort((a, b) => a.ts - b.ts);
   const newest = sorted[sorted.length - 1]!;
-  const names = [...new Set(sorted.flatMap((r) => Object.keys(r.values)))].sort();
+  const names = single ? Object.keys(newest.values) : [...new Set(sorted.flatMap((r) => Object.keys(r.values)))].sort();
   const values: Record<string, number> = {};
   const units: Record<string, string> = {};
   for (const name of names) {
@@ -129,7 +131,7 @@ function resample(entity: string, source: string, contract: SourceContract, step
     values[name] = aggregationOf(variable.quantity) === 'sum' ? sum : sum / count;
     units[name] = variable.unit;
   }
-  const convertedFrom = sortedKeys(Object.assign({}, ...sorted.map((r) => r.convertedFrom)) as Record<string, string>);
+  const convertedFrom = single ? { ...newest.convertedFrom } : sortedKeys(Object.assign({}, ...sorted.map((r) => r.convertedFrom)) as Record<string, string>);
   return {
     source,
     entity,
@@ -138,7 +140,7 @@ function resample(entity: string, source: string, contract: SourceContract, step
     units,
     tags: newest.tags,
     eventId: newest.eventId,
-    ingestedAt: Math.max(...sorted.map((r) => r.ingestedAt)),
+    ingestedAt: single ? newest.ingestedAt : Math.max(...sorted.map((r) => r.ingestedAt)),
     imputed: [],
     outliers: [],
     convertedFrom,

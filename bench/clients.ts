@@ -11,7 +11,7 @@ import { topicNames } from '@gridstream/schemas';
 import { readStackEnv, runStack, startScript, uniqueName, type ServiceProcess } from '@gridstream/test-kit';
 import { timeCatchUp, type CatchUp } from './catch-up.js';
 import { cleanInput } from './meter-readings.js';
-import { rawHopNames } from './passthrough.js';
+import { rawHopNames } from './passthrough-names.js';
 import { benchEnv, PARTITIONS, publishInChunks } from './pipeline-services.js';
 import { machine, median, positiveIntegerArg, repoRoot, writeResult } from './results.js';
 

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { KafkaJS, RdKafka, type LibrdKafkaError } from '@confluentinc/kafka-javascript';
 import { parseConfig, runtimeConfigSchema } from '@gridstream/runtime';
-import { rawHopNames } from './passthrough.js';
+import { rawHopNames } from './passthrough-names.js';
 
 /** About passthrough.ts's 256 KiB batches of Measurements (130 bytes or so each). */
 const NATIVE_BATCH_RECORDS = 2_000;

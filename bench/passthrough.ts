@@ -4,24 +4,13 @@
 // directly, with runStage's consumer, producer and transaction settings and the same serde, but no transform.
 // With --from and --to, a raw hop: the bytes copied as they are, in the same transactions, group <to>.hop.
 // With --read-only, the sinks' baseline: each record decoded and its offset committed as runSink commits it, nothing written.
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
 import { groupConsumerOptions, parseConfig, RegistrySerde, runtimeConfigSchema } from '@gridstream/runtime';
 import { loadSchemas, topicNames, valueSchemaOf } from '@gridstream/schemas';
-
-/** The pass-through's consumer group and output topic for a topic prefix. */
-export function passthroughNames(prefix: string): { group: string; output: string } {
-  const t = topicNames(prefix);
-  return { group: `${t.prefix}.passthrough`, output: `${t.prefix}.passthrough.out` };
-}
-
-/** A raw hop's consumer group and output topic. */
-export function rawHopNames(to: string): { group: string; output: string } {
-  return { group: `${to}.hop`, output: to };
-}
+import { passthroughNames, rawHopNames } from './passthrough-names.js';
 
 /** The topics the pass-through can read: validate reads Measurements from raw, clean from valid, feature CleanMeasurements from clean, window FeatureVectors. */
 const inputs = ['raw', 'valid', 'clean', 'features'] as const;
@@ -134,4 +123,4 @@ async function main(): Promise<void> {
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
+await main();

@@ -1,8 +1,9 @@
 // The eight services of a pipeline as processes on the local stack, for the benches that run all of them.
 import type { OutgoingRecord, TopicClient } from '@gridstream/runtime';
 import { topicNames, type Stage } from '@gridstream/schemas';
+import { currentBundle, serviceEntry } from '@gridstream/service-build';
 import { cpuSeconds, freePort, rssBytes, serverEnv, startBundle, startService, waitForReady, type ServiceProcess, type StackEnv } from '@gridstream/test-kit';
-import { rawHopNames } from './passthrough.js';
+import { rawHopNames } from './passthrough-names.js';
 
 export const PARTITIONS = 6;
 
@@ -76,6 +77,8 @@ export async function startPipeline(stack: StackEnv, client: TopicClient, prefix
     ['influx-sink', t.features],
   ];
   const env = benchEnv(stack, prefix, { INGEST_TOKEN: 'bench-pipeline-token-0123', ...settings });
+  // Every bundle built before any service starts, so no build competes with a service already at work on the backlog.
+  for (const [stage] of inputs) currentBundle(serviceEntry(stage));
   const services = new Map<Stage, ServiceProcess>();
   const killAll = () => {
     for (const service of services.values()) service.child.kill('SIGKILL');

@@ -12,7 +12,7 @@ import { readStackEnv, runStack, startBundle, startService, uniqueName, type Ser
 // Relative import: bench/package.json does not depend on the sink services.
 import { linesOf } from '../services/influx-sink/src/lines.js';
 import { featureNames, featureVector } from './feature-vectors.js';
-import { passthroughNames } from './passthrough.js';
+import { passthroughNames } from './passthrough-names.js';
 import { benchEnv, PARTITIONS, publishInChunks } from './pipeline-services.js';
 import { writeResult } from './results.js';
 

@@ -9,7 +9,7 @@ import { readStackEnv, runStack, startBundle, startService, uniqueName, type Ser
 import { timeCatchUp } from './catch-up.js';
 import { featureNames, featureVector } from './feature-vectors.js';
 import { cleanInput } from './meter-readings.js';
-import { passthroughNames } from './passthrough.js';
+import { passthroughNames } from './passthrough-names.js';
 import { benchEnv, PARTITIONS, publishInChunks } from './pipeline-services.js';
 import { machine, median, positiveIntegerArg, writeResult } from './results.js';
 

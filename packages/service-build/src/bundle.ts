@@ -24,7 +24,9 @@ export function bundlePaths(entry: string): { bundle: string; inputs: string } {
 /**
  * `import.meta.url` in a bundled source keeps naming that source, so the files it reads beside it
  * (the Avro schemas, say) are found as when it runs unbundled. The bundle is therefore built in
- * place, for the tree it sits in, as the image builds it in /app.
+ * place, for the tree it sits in, as the image builds it in /app. (So a bundled program cannot tell
+ * it is the main module by comparing import.meta.url with process.argv[1]: keep programs apart
+ * from the modules other code imports.)
  */
 const ownUrl: Plugin = {
   name: 'own-import-meta-url',

@@ -2,13 +2,16 @@
 // Where a process spent its CPU, from a `node --cpu-prof` profile: self time per package (kafkajs,
 // avsc, ioredis, a gridstream package, node's own, GC, idle) and the hottest functions. To profile a
 // service under a bench, start the bench with GRIDSTREAM_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR";
-// each service writes its profile to DIR when it exits.
-import { readFileSync } from 'node:fs';
+// each service writes its profile to DIR when it exits. Frames of a bundle are traced back to their
+// sources through its source map.
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -23,6 +26,22 @@ if (positionals.length !== 1) {
 }
 const profile = JSON.parse(readFileSync(positionals[0]!, 'utf8')) as Profile;
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+
+// A service runs from its bundle (services/<name>/dist/main.mjs): each frame is put back in the
+// source it was bundled from, through the bundle's source map, so kafkajs stays kafkajs.
+const sourceMaps = new Map<string, SourceMap | null>();
+for (const { callFrame } of profile.nodes) {
+  if (!/\/dist\/[^/]+\.mjs$/.test(callFrame.url)) continue;
+  if (!sourceMaps.has(callFrame.url)) {
+    const mapPath = `${fileURLToPath(callFrame.url)}.map`;
+    sourceMaps.set(callFrame.url, existsSync(mapPath) ? new SourceMap(JSON.parse(readFileSync(mapPath, 'utf8')) as SourceMapPayload) : null);
+  }
+  const entry = sourceMaps.get(callFrame.url)?.findEntry(callFrame.lineNumber, callFrame.columnNumber);
+  if (entry && 'originalSource' in entry) {
+    callFrame.url = new URL(entry.originalSource, callFrame.url).href;
+    callFrame.lineNumber = entry.originalLine;
+  }
+}
 
 /** The package a frame belongs to: a node_modules package, a workspace package or service, node itself, or V8's own entries. */
 function packageOf({ url, functionName }: ProfileNode['callFrame']): string {

@@ -108,7 +108,8 @@ describe('clean (streaming) against the batch reference', () => {
     return partitions;
   }
 
-  it.each([1, 7, 500])('applies the late records it can still use the same way with batches of %i (CLEAN_LATE_POLICY=apply)', (batchSize) => {
+  // The simulation through both the reference and the stream takes 2 s alone and over 5 s (vitest's default limit) beside other test files.
+  it.each([1, 7, 500])('applies the late records it can still use the same way with batches of %i (CLEAN_LATE_POLICY=apply)', { timeout: 60_000 }, (batchSize) => {
     const partitions = simulatedPartitions();
     const applying: CleanConfig = { ...config, latePolicy: 'apply' };
     const reference = cleanReference(partitions, applying);
@@ -121,7 +122,7 @@ describe('clean (streaming) against the batch reference', () => {
     expect(streamed.quality.get('lateApplied')).toBe(reference.lateApplied.length);
   });
 
-  it.each([1, 7, 500])('gives the same clean records, gaps and late records with batches of %i', (batchSize) => {
+  it.each([1, 7, 500])('gives the same clean records, gaps and late records with batches of %i', { timeout: 60_000 }, (batchSize) => {
     const partitions = simulatedPartitions();
     const reference = cleanReference(partitions, config);
     const streamed = runInMemory(stage, partitions, batchSize);
